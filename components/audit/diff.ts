@@ -1,0 +1,103 @@
+/**
+ * Field-by-field diff of an audit event's before/after JSON snapshots.
+ *
+ * Nested objects are flattened to dotted paths ("persistence.timeout");
+ * arrays are compared as whole values (a list of labels or interfaces is one
+ * field to a reader). Bookkeeping timestamps are left out: they change on
+ * every write and say nothing about the change itself.
+ */
+
+export type DiffKind = "added" | "removed" | "changed" | "unchanged";
+
+export interface DiffRow {
+  path: string;
+  kind: DiffKind;
+  before: string | null;
+  after: string | null;
+}
+
+export type ChangeShape = "create" | "delete" | "update";
+
+export interface AuditDiff {
+  shape: ChangeShape;
+  rows: DiffRow[];
+  changedCount: number;
+}
+
+const IGNORED_KEYS = new Set(["createdAt", "updatedAt"]);
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Human-readable text of one leaf value. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "string") return value === "" ? '""' : value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    if (value.every((v) => v === null || ["string", "number", "boolean"].includes(typeof v))) {
+      return value.map((v) => formatValue(v)).join(", ");
+    }
+    return JSON.stringify(value);
+  }
+  return JSON.stringify(value as Json);
+}
+
+/** Flattens nested objects into dotted paths; leaves are formatted text. */
+export function flatten(value: unknown, prefix = "", out: Map<string, string> = new Map()): Map<string, string> {
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).filter((k) => !IGNORED_KEYS.has(k));
+    if (keys.length === 0 && prefix) out.set(prefix, "{}");
+    for (const key of keys) flatten(value[key], prefix ? `${prefix}.${key}` : key, out);
+    return out;
+  }
+  if (prefix) out.set(prefix, formatValue(value));
+  else if (value !== null && value !== undefined) out.set("value", formatValue(value));
+  return out;
+}
+
+export function diffSnapshots(before: unknown, after: unknown): AuditDiff {
+  const hasBefore = before !== null && before !== undefined;
+  const hasAfter = after !== null && after !== undefined;
+  const shape: ChangeShape = !hasBefore ? "create" : !hasAfter ? "delete" : "update";
+  const left = hasBefore ? flatten(before) : new Map<string, string>();
+  const right = hasAfter ? flatten(after) : new Map<string, string>();
+
+  // Keep the order of the snapshot that exists (after for create/update, before for delete),
+  // then paths only the other side has.
+  const order: string[] = [];
+  const seen = new Set<string>();
+  for (const path of [...(hasAfter ? right.keys() : left.keys()), ...left.keys(), ...right.keys()]) {
+    if (!seen.has(path)) {
+      seen.add(path);
+      order.push(path);
+    }
+  }
+
+  const rows: DiffRow[] = order.map((path) => {
+    const b = left.has(path) ? left.get(path)! : null;
+    const a = right.has(path) ? right.get(path)! : null;
+    let kind: DiffKind;
+    if (b === null) kind = "added";
+    else if (a === null) kind = "removed";
+    else kind = a === b ? "unchanged" : "changed";
+    return { path, kind, before: b, after: a };
+  });
+  return { shape, rows, changedCount: rows.filter((r) => r.kind !== "unchanged").length };
+}
+
+/** One-line summary of what changed, e.g. "weight 100 → 50, enabled true → false". */
+export function summariseDiff(diff: AuditDiff, max = 3): string {
+  if (diff.shape === "create") return "created";
+  if (diff.shape === "delete") return "deleted";
+  const changed = diff.rows.filter((r) => r.kind !== "unchanged");
+  if (changed.length === 0) return "no field changed";
+  const parts = changed.slice(0, max).map((r) => `${r.path} ${r.before ?? "—"} → ${r.after ?? "—"}`);
+  if (changed.length > max) parts.push(`+${changed.length - max} more`);
+  return parts.join(", ");
+}
