@@ -6,7 +6,7 @@
 # missing (needs root and apt). -q: print nothing when all is present.
 set -euo pipefail
 PKGS="qemu-system-x86 kmod cpio xz-utils ipvsadm nftables iptables busybox-static
-      curl iproute2 procps time util-linux"
+      curl iproute2 procps time util-linux jq"
 # shellcheck disable=SC2086
 installed=$(dpkg-query -W -f '${Package} ${db:Status-Status}\n' $PKGS 2>/dev/null | awk '$2=="installed"{print $1}')
 missing=$(for p in $PKGS; do grep -qx "$p" <<< "$installed" || echo "$p"; done)
