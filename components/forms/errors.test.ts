@@ -65,4 +65,10 @@ describe("splitKnownFields", () => {
       form: "clusterId: gone",
     });
   });
+  it("keeps paths under a known field", () => {
+    expect(splitKnownFields({ fields: { "interfaces.1.name": "twice" }, form: null }, ["interfaces"])).toEqual({
+      fields: { "interfaces.1.name": "twice" },
+      form: null,
+    });
+  });
 });

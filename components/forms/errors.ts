@@ -103,12 +103,16 @@ function readableMessage(message: string | null): string {
   return message;
 }
 
-/** Keeps only field errors that a form actually shows; the rest join the form-level message. */
+/**
+ * Keeps only field errors that a form actually shows (a known key, or a path
+ * under one, e.g. "interfaces.0.name" under "interfaces"); the rest join the
+ * form-level message so nothing the server said is lost.
+ */
 export function splitKnownFields(errors: FormErrors, known: ReadonlyArray<string>): FormErrors {
   const fields: FieldErrors = {};
   const extra: string[] = [];
   for (const [key, message] of Object.entries(errors.fields)) {
-    if (known.includes(key)) fields[key] = message;
+    if (known.some((k) => key === k || key.startsWith(`${k}.`))) fields[key] = message;
     else extra.push(key ? `${key}: ${message}` : message);
   }
   const form = [errors.form, ...extra].filter(Boolean).join(" ") || null;

@@ -22,17 +22,24 @@ export interface FormController<V extends Record<string, unknown>> {
   text: (key: keyof V & string) => { name: string; value: string; error?: string; onChange: (e: { target: { value: string } }) => void };
 }
 
-export function useForm<V extends Record<string, unknown>>(initial: V | (() => V), fieldAliases: Record<string, keyof V & string> = {}): FormController<V> {
+/**
+ * `mapPath` renames schema paths that differ from form keys, e.g.
+ * "address" -> "vip"; return the path unchanged for the rest.
+ */
+export function useForm<V extends Record<string, unknown>>(initial: V | (() => V), mapPath?: (path: string) => string): FormController<V> {
   const [values, setValues] = useState<V>(initial);
   const [errors, setFieldErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
 
   const set = useCallback(<K extends keyof V>(key: K, value: V[K]) => {
     setValues((prev) => ({ ...prev, [key]: value }));
+    // Editing a field clears its message (and messages of paths under it).
     setFieldErrors((prev) => {
-      if (!(key in prev)) return prev;
+      const k = key as string;
+      const stale = Object.keys(prev).filter((p) => p === k || p.startsWith(`${k}.`));
+      if (stale.length === 0) return prev;
       const next = { ...prev };
-      delete next[key as string];
+      for (const p of stale) delete next[p];
       return next;
     });
   }, []);
@@ -43,7 +50,7 @@ export function useForm<V extends Record<string, unknown>>(initial: V | (() => V
       // Map schema paths that differ from form keys (e.g. "persistence.timeout" -> "persistenceTimeout").
       const fields: FieldErrors = {};
       for (const [path, message] of Object.entries(raw.fields)) {
-        const key = fieldAliases[path] ?? path;
+        const key = mapPath ? mapPath(path) : path;
         fields[key] ??= message;
       }
       const split = splitKnownFields({ fields, form: raw.form }, known);
@@ -51,7 +58,7 @@ export function useForm<V extends Record<string, unknown>>(initial: V | (() => V
       setFormError(split.form);
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [known.join(","), fieldAliases],
+    [known.join(","), mapPath],
   );
 
   const validate = useCallback(

@@ -1,17 +1,17 @@
 "use client";
 /**
  * Dark mode: the stored choice ("light" | "dark" | "system", localStorage key
- * `lvs-theme`) or the system preference. `themeBootScript` runs in <head>
- * before first paint so there is no flash; ThemeToggle cycles the choice.
+ * `lvs-theme`) or the system preference. `themeBootScript` (theme-script.ts)
+ * runs in <head> before first paint so there is no flash; ThemeToggle cycles
+ * the choice.
  *
  * testids: `theme-toggle` (button; aria-label names the current mode).
  */
 import { useEffect, useState } from "react";
 
 export type ThemeChoice = "light" | "dark" | "system";
-const STORAGE_KEY = "lvs-theme";
+import { THEME_STORAGE_KEY as STORAGE_KEY } from "./theme-script";
 
-export const themeBootScript = `(function(){try{var c=localStorage.getItem("${STORAGE_KEY}");var d=c==="dark"||((c===null||c==="system")&&window.matchMedia("(prefers-color-scheme: dark)").matches);document.documentElement.classList.toggle("dark",d);}catch(e){}})();`;
 
 function applyTheme(choice: ThemeChoice) {
   const dark =

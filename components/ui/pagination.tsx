@@ -1,0 +1,62 @@
+"use client";
+/**
+ * Server-side pagination controls: "1–50 of 1,000", page size, previous/next.
+ * testids: `pagination`, `pagination-prev`, `pagination-next`, `pagination-range`.
+ */
+import { Button } from "./button";
+
+export function Pagination({
+  page,
+  pageSize,
+  total,
+  onPage,
+  onPageSize,
+  sizes = [25, 50, 100, 200],
+  noun = "items",
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  onPage: (page: number) => void;
+  onPageSize?: (size: number) => void;
+  sizes?: number[];
+  noun?: string;
+}) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  return (
+    <nav aria-label="Pagination" data-testid="pagination" className="flex flex-wrap items-center justify-between gap-3 px-4 py-2 text-xs text-fg-muted">
+      <span data-testid="pagination-range" aria-live="polite">
+        {first.toLocaleString("en-US")}–{last.toLocaleString("en-US")} of {total.toLocaleString("en-US")} {noun}
+      </span>
+      <div className="flex items-center gap-2">
+        {onPageSize && (
+          <label className="flex items-center gap-1.5">
+            Per page
+            <select
+              value={pageSize}
+              onChange={(e) => onPageSize(Number(e.target.value))}
+              className="h-7 rounded-md border border-line-strong bg-surface px-1.5 text-xs text-fg"
+            >
+              {sizes.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <span className="tabular-nums">
+          Page {page} of {pages}
+        </span>
+        <Button size="sm" data-testid="pagination-prev" disabled={page <= 1} onClick={() => onPage(page - 1)} aria-label="Previous page">
+          ‹ Prev
+        </Button>
+        <Button size="sm" data-testid="pagination-next" disabled={page >= pages} onClick={() => onPage(page + 1)} aria-label="Next page">
+          Next ›
+        </Button>
+      </div>
+    </nav>
+  );
+}
