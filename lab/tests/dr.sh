@@ -1,0 +1,77 @@
+#!/bin/bash
+# LVS-DR reconciled by the agent (issue #3 item 8), IPv4.
+#
+#   client 10.0.0.10 --+
+#   director 10.0.0.2 -+-- br0     agent on the director: VIP 10.0.0.100/32 on
+#   rs1 10.0.0.11 -----+           eth0 + TCP 10.0.0.100:80 -> rs1, rs2 (-g)
+#   rs2 10.0.0.12 -----+           agent on each real server: VIP on lo,
+#                                  arp_ignore=1 / arp_announce=2 on lo and all
+# Foreign (hand-made) objects: IPVS service 10.0.0.200:8080, addresses
+# 10.0.0.201/32 on the director's eth0 and 10.0.0.202/32 on rs1's lo.
+#   npm run agent:build && npm run lab -- lab/tests/dr.sh
+. "$(dirname "$0")/../scenarios/lib.sh"
+. "$(dirname "$0")/lib-agent.sh"
+VIP=10.0.0.100 VIP_CIDR=10.0.0.100/32 VIP_DEV=eth0
+SVC=$VIP:80 SVC_SPEC="-t $VIP:80" FWD=-g
+declare -A RS_IP=([rs1]=10.0.0.11 [rs2]=10.0.0.12)
+declare -A RS_DEST=([rs1]=10.0.0.11:80 [rs2]=10.0.0.12:80)
+URLS=(http://$VIP/) HELD_HOST=$VIP HELD_PORT=80
+
+# director_state GEN SCHEDULER "rs1=W rs2=W ..." [IFACE] -> file path
+director_state() {
+  local gen=$1 sched=$2 dests="" d
+  for d in $3; do dests+="{\"address\":\"${RS_IP[${d%=*}]}\",\"forwarding\":\"dr\",\"weight\":${d#*=}},"; done
+  write_desired "$WORK/director-$gen.json" <<JSON
+{ "schemaVersion": 1, "generation": $gen, "host": "director",
+  "ipvs": { "services": [ { "protocol": "tcp", "address": "$VIP", "port": 80,
+                            "scheduler": "$sched", "destinations": [ ${dests%,} ] } ] },
+  "addresses": [ { "interface": "${4:-eth0}", "address": "$VIP/32" } ],
+  "realServer": null, "sysctls": {}, "fwmarks": [] }
+JSON
+  echo "$WORK/director-$gen.json"
+}
+rs_state() {
+  write_desired "$WORK/$1.json" <<JSON
+{ "schemaVersion": 1, "generation": 1, "host": "$1",
+  "ipvs": { "services": [] }, "addresses": [],
+  "realServer": { "forwarding": "dr", "vips": [ "$VIP" ] }, "sysctls": {}, "fwmarks": [] }
+JSON
+  echo "$WORK/$1.json"
+}
+
+say "topology (wires only) and real-server HTTP servers"
+topo_flat 10.0.0
+start_rs rs1 rs1 80; start_rs rs2 rs2 80
+foreign_add_service director "-t 10.0.0.200:8080" 10.0.0.13:8080
+foreign_add_address director eth0 10.0.0.201/32
+foreign_add_address rs1 lo 10.0.0.202/32
+foreign_snapshot director rs1
+wait_listen rs1 80; wait_listen rs2 80
+
+say "agent on the real servers: VIP on lo + ARP sysctls"
+for rs in rs1 rs2; do
+  f=$(rs_state $rs)
+  check "$rs: apply exits 0" agent_apply $rs $rs "$f"
+  check "$rs: VIP $VIP/32 on lo" sh -c "ip -n $rs -o addr show dev lo | grep -qF ' $VIP/32 '"
+  check "$rs: arp_ignore=1 arp_announce=2 on lo and all" same "1 2 1 2" \
+    "$(nsx $rs sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_ignore net.ipv4.conf.lo.arp_announce | paste -sd' ')"
+  check "$rs: a second plan is empty" plan_empty $rs $rs "$f"
+done
+check "rs1: foreign address on lo intact" foreign_intact
+
+agent_flow
+
+say "DR specifics"
+dmac=$(ip -n director -br link show eth0 | awk '{print $3}')
+check "the client's ARP entry for the VIP is the director's MAC (real servers stay silent)" \
+  test "$(ip -n client neigh show $VIP | awk '{print $5}')" = "$dmac"
+
+say "stats: status --json agrees with the kernel's counters"
+wait_conns director $SVC 19 || true
+sleep 2.2   # one more estimator tick so both readers see settled counters
+kconns=$(svc_stat director $SVC 3)
+agent director director status --json > "$WORK/status.json" || true
+sconns=$(jq -r --arg a "$VIP" '[.. | objects | select(.address? == $a and .port? == 80)
+  | (.stats?.connections? // .counters?.connections? // .connections?) | numbers] | first // empty' "$WORK/status.json")
+check "status --json: service connections = ipvsadm --stats ($kconns)" test -n "$sconns" -a "$sconns" = "$kconns"
+finish
