@@ -1,0 +1,53 @@
+/**
+ * Transactions and error translation for the repositories. Services get an
+ * opaque transaction handle (Tx) and pass it back to repository functions;
+ * they never see Prisma types.
+ */
+import type { Database } from "@/server/db";
+import type { Prisma } from "@/server/db/generated/sqlite/client";
+
+export type Tx = Prisma.TransactionClient;
+
+/** Database constraint violations, translated for the services. */
+export class ConstraintError extends Error {
+  constructor(
+    readonly kind: "unique" | "foreignKey" | "notFound",
+    message: string,
+    readonly target?: string,
+  ) {
+    super(message);
+  }
+}
+
+function translate(err: unknown): unknown {
+  const e = err as { code?: string; meta?: { target?: unknown; modelName?: string; field_name?: string } };
+  if (e && typeof e === "object" && typeof e.code === "string") {
+    if (e.code === "P2002") return new ConstraintError("unique", "Already exists", String(e.meta?.target ?? ""));
+    if (e.code === "P2003" || e.code === "P2014") {
+      return new ConstraintError("foreignKey", "Still in use", String(e.meta?.field_name ?? ""));
+    }
+    if (e.code === "P2025") return new ConstraintError("notFound", "Not found");
+  }
+  return err;
+}
+
+/** Runs fn in one database transaction: everything it writes commits together or not at all. */
+export async function transaction<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await db.client.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+/** Runs a read outside a transaction with the same error translation. */
+export async function read<T>(db: Database, fn: (q: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await fn(db.client);
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+export const iso = (d: Date): string => d.toISOString();
+export const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
