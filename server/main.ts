@@ -16,6 +16,9 @@ async function main() {
   await app.prepare();
 
   const httpServer = createServer((req, res) => {
+    // The API reads the client address from this header (server/trpc/request-info.ts);
+    // always overwrite it so a client cannot choose its own address.
+    req.headers["x-lvs-client-address"] = req.socket.remoteAddress ?? "";
     void handle(req, res);
   });
   const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false });
