@@ -14,7 +14,9 @@ import { deployMigrations } from "@/server/db/deploy";
 import { resetLoginLimits } from "@/server/services/auth/rate-limit";
 import { createContext } from "@/server/trpc/context";
 import { SESSION_COOKIE } from "@/server/services/auth/secrets";
-import { createCaller } from "@/server/trpc/root";
+import { appRouter, createCaller } from "@/server/trpc/root";
+import { TRPCError } from "@trpc/server";
+import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 
 export type Caller = ReturnType<typeof createCaller>;
 
@@ -143,4 +145,28 @@ export async function userClient(
   const client = new TestClient(db, options);
   await client.call((api) => api.auth.login({ username, password }));
   return client;
+}
+
+/** The error as a client receives it: the router's errorFormatter output (message, code, fieldErrors). */
+export async function expectError(promise: Promise<unknown>): Promise<{
+  code: string;
+  httpStatus: number;
+  message: string;
+  fieldErrors: Record<string, string[]> | null;
+  retryAfterSeconds: number | null;
+}> {
+  try {
+    await promise;
+  } catch (err) {
+    if (!(err instanceof TRPCError)) throw err;
+    const shape = getErrorShape({ config: appRouter._def._config, error: err, type: "unknown", path: undefined, input: undefined, ctx: undefined });
+    return {
+      code: shape.data.code,
+      httpStatus: shape.data.httpStatus,
+      message: shape.message,
+      fieldErrors: shape.data.fieldErrors,
+      retryAfterSeconds: shape.data.retryAfterSeconds,
+    };
+  }
+  throw new Error("expected the call to fail, it succeeded");
 }
