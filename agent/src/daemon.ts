@@ -1,0 +1,141 @@
+/**
+ * `lvs-agent run`: applies the desired state at start (from --desired or the
+ * state directory's cache), then reconciles periodically with a full read to
+ * repair drift of what it owns. One reconcile at a time. Stopping never
+ * touches the kernel.
+ *
+ * Seam for the panel connection (issue #4): a panel client calls
+ * `setDesired(document, "panel")` when it receives a state and subscribes to
+ * `onReconcile` to report results; nothing else changes.
+ */
+import { InvalidDesiredStateError, loadDesiredFile, parseDesiredDocument, type LoadedDesiredState } from "./desired";
+import { HostMismatchError, type ReconcileOutcome, type Reconciler } from "./reconciler";
+
+export type ReconcileSource = "file" | "cache" | "periodic" | "panel";
+
+export type DaemonEvent =
+  | { event: "reconcile"; generation: number; source: ReconcileSource; ops: number; failed: number; converged: boolean; ms: number }
+  | { event: "ready"; generation: number | null }
+  | { event: "waiting"; reason: string }
+  | { event: "rejected"; source: string; message: string }
+  | { event: "error"; source: ReconcileSource; message: string }
+  | { event: "stopping"; signal: string };
+
+export interface DaemonOptions {
+  desiredFile?: string;
+  intervalMs: number;
+  log: (event: DaemonEvent) => void;
+  now?: () => number;
+}
+
+export class Daemon {
+  private desired: LoadedDesiredState | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastError: Error | null = null;
+  private listeners: Array<(outcome: ReconcileOutcome, source: ReconcileSource) => void> = [];
+
+  constructor(
+    private readonly reconciler: Reconciler,
+    private readonly options: DaemonOptions,
+  ) {}
+
+  /** Loads and applies the initial desired state. Throws InvalidDesiredStateError when it is invalid (nothing touched). */
+  async start(): Promise<void> {
+    let source: ReconcileSource;
+    if (this.options.desiredFile) {
+      this.desired = loadDesiredFile(this.options.desiredFile);
+      source = "file";
+    } else {
+      const cached = this.reconciler.store.readDesired();
+      if (cached !== null) this.desired = parseDesiredDocument(cached, "the cached desired state");
+      source = "cache";
+    }
+    if (this.desired) {
+      await this.enqueue(source, undefined);
+      // a desired state that does not fit this host (unknown interface) is bad input: refuse to run with it
+      if (this.lastError instanceof HostMismatchError) throw this.lastError;
+    } else this.options.log({ event: "waiting", reason: "no desired state yet (no --desired and nothing cached)" });
+    this.options.log({ event: "ready", generation: this.desired?.resolved.generation ?? null });
+    this.schedule();
+  }
+
+  onReconcile(listener: (outcome: ReconcileOutcome, source: ReconcileSource) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** A new desired state from the panel or a re-read file; invalid ones are rejected and the current one stays. */
+  async setDesired(document: unknown, source: ReconcileSource): Promise<ReconcileOutcome | null> {
+    try {
+      this.desired = parseDesiredDocument(document, source);
+    } catch (error) {
+      this.options.log({ event: "rejected", source, message: (error as Error).message });
+      return null;
+    }
+    return this.enqueue(source, undefined);
+  }
+
+  /** SIGHUP: re-read --desired (or the cache when there is no file). */
+  async reload(): Promise<void> {
+    try {
+      this.desired = this.options.desiredFile ? loadDesiredFile(this.options.desiredFile) : parseDesiredDocument(this.reconciler.store.readDesired(), "the cached desired state");
+    } catch (error) {
+      this.options.log({ event: "rejected", source: this.options.desiredFile ?? "cache", message: (error as Error).message });
+      return;
+    }
+    await this.enqueue("file", undefined);
+  }
+
+  /** Stops timers and waits for a reconcile in flight; never changes the kernel. */
+  async stop(signal: string): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.options.log({ event: "stopping", signal });
+    await this.chain.catch(() => undefined);
+  }
+
+  private schedule() {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      if (this.desired) await this.enqueue("periodic", "full");
+      this.schedule();
+    }, this.options.intervalMs);
+  }
+
+  private enqueue(source: ReconcileSource, fresh: "full" | undefined): Promise<ReconcileOutcome | null> {
+    const run = this.chain.then(() => this.reconcileOnce(source, fresh));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reconcileOnce(source: ReconcileSource, fresh: "full" | undefined): Promise<ReconcileOutcome | null> {
+    if (this.stopped || !this.desired) return null;
+    const now = this.options.now ?? (() => performance.now());
+    const started = now();
+    const { document, resolved } = this.desired;
+    this.lastError = null;
+    try {
+      const outcome = await this.reconciler.reconcile(resolved, document, { fresh });
+      this.options.log({
+        event: "reconcile",
+        generation: resolved.generation,
+        source,
+        ops: outcome.ops.length,
+        failed: outcome.results.filter((r) => !r.ok).length,
+        converged: outcome.converged,
+        ms: Math.round(now() - started),
+      });
+      for (const listener of this.listeners) listener(outcome, source);
+      return outcome;
+    } catch (error) {
+      this.reconciler.invalidate();
+      this.lastError = error as Error;
+      const message = error instanceof HostMismatchError ? `desired state does not fit this host, nothing changed:\n${error.message}` : (error as Error).message;
+      this.options.log({ event: "error", source, message });
+      return null;
+    }
+  }
+}
+
+export { InvalidDesiredStateError };

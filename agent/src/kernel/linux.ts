@@ -1,0 +1,242 @@
+/**
+ * Linux kernel access: ipvsadm, ip, nft and modprobe as child processes
+ * (argument arrays, never a shell), /proc and /proc/sys read and written
+ * directly. Every process costs tens of milliseconds under emulation, so
+ * reads prefer /proc and writes are batched by the caller.
+ */
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import type { ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
+import { sysctlPath } from "../../../shared/desired-state/resolve";
+import type { IpvsTimeouts } from "../../../shared/desired-state/schema";
+import { fromList, fromProc, mergeFullListing, parseIpvsList, parseProcIpvs } from "../ipvsadm/listing";
+import { serviceSpec } from "../ipvsadm/rules";
+import type { ActualService, InterfaceState } from "../model";
+import { hashText, NFT_COMMENT, NFT_FAMILY, NFT_TABLE } from "../plan/nft";
+import { KernelError, type IpvsKernel, type Kernel, type NetKernel, type NftKernel, type ServiceHandle, type SysctlKernel, type StatsKernel } from "./types";
+
+export interface CommandOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const PATH = [process.env.PATH, "/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin"].filter(Boolean).join(":");
+
+export function runCommand(file: string, args: readonly string[], stdin?: string): Promise<CommandOutput> {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(file, args, { env: { ...process.env, PATH, LC_ALL: "C" }, stdio: ["pipe", "pipe", "pipe"] });
+    } catch (error) {
+      resolve({ code: 127, stdout: "", stderr: (error as Error).message });
+      return;
+    }
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      resolve({ code: 127, stdout: "", stderr: error.code === "ENOENT" ? `${file}: command not found` : error.message });
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(stdin ?? "");
+  });
+}
+
+async function mustRun(file: string, args: readonly string[], stdin?: string): Promise<string> {
+  const result = await runCommand(file, args, stdin);
+  if (result.code !== 0) {
+    const message = (result.stderr || result.stdout).trim() || `exit code ${result.code}`;
+    throw new KernelError(`${file} ${args.join(" ")}: ${message}`, `${file} ${args.join(" ")}`);
+  }
+  return result.stdout;
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+function splitArgs(line: string): string[] {
+  return line.trim().split(/\s+/).filter(Boolean);
+}
+
+export class LinuxIpvs implements IpvsKernel {
+  /** kernel HZ, learnt from the first full read that has a persistent service */
+  private hz: number | null = null;
+
+  async probe(): Promise<{ available: boolean; reason: string | null }> {
+    if ((await readText("/proc/net/ip_vs")) !== null) return { available: true, reason: null };
+    // ipvsadm loads ip_vs on first use when the module exists
+    const result = await runCommand("ipvsadm", ["-Ln"]);
+    if (result.code === 0 && (await readText("/proc/net/ip_vs")) !== null) return { available: true, reason: null };
+    const lines = (result.stderr || result.stdout).trim().split("\n");
+    const detail = lines.find((l) => /initialize/i.test(l)) ?? (lines[0] || `exit code ${result.code}`);
+    return { available: false, reason: `IPVS is not available in this kernel (${detail})` };
+  }
+
+  async read(detail: "basic" | "full"): Promise<ActualService[]> {
+    const procText = await readText("/proc/net/ip_vs");
+    if (procText === null) return [];
+    const proc = parseProcIpvs(procText);
+    const ambiguous = proc.some((s) => !s.familyKnown);
+    if (detail === "basic" && !ambiguous) return proc.map((s) => fromProc(s, this.hz));
+    const listing = parseIpvsList(await mustRun("ipvsadm", ["-Ln", "--thresholds"]));
+    const merged = mergeFullListing(proc, listing);
+    if (merged.hz) this.hz = merged.hz;
+    return merged.services;
+  }
+
+  async readServices(services: readonly ServiceHandle[], withThresholds: boolean): Promise<Map<string, ActualService | null>> {
+    const result = new Map<string, ActualService | null>();
+    await Promise.all(
+      services.map(async (service) => {
+        const spec = splitArgs(serviceSpec(service));
+        const [list, limits] = await Promise.all([
+          runCommand("ipvsadm", ["-Ln", ...spec]),
+          withThresholds ? runCommand("ipvsadm", ["-Ln", "--thresholds", ...spec]) : Promise.resolve(null),
+        ]);
+        if (list.code !== 0) {
+          if (/No such service|does not exist/i.test(list.stderr)) {
+            result.set(service.key, null);
+            return;
+          }
+          throw new KernelError(`ipvsadm -Ln ${spec.join(" ")}: ${list.stderr.trim()}`);
+        }
+        const listed = parseIpvsList(list.stdout)[0];
+        if (!listed) {
+          result.set(service.key, null);
+          return;
+        }
+        const thresholds = limits && limits.code === 0 ? (parseIpvsList(limits.stdout)[0] ?? null) : null;
+        result.set(service.key, fromList(listed, thresholds));
+      }),
+    );
+    return result;
+  }
+
+  async restore(lines: readonly string[]): Promise<{ ok: boolean; errors: string[] }> {
+    if (lines.length === 0) return { ok: true, errors: [] };
+    const result = await runCommand("ipvsadm", ["-R"], lines.join("\n") + "\n");
+    const errors = result.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+    if (result.code !== 0 && errors.length === 0) errors.push(`ipvsadm -R exited with ${result.code}`);
+    return { ok: result.code === 0 && errors.length === 0, errors };
+  }
+
+  async run(line: string): Promise<void> {
+    await mustRun("ipvsadm", splitArgs(line));
+  }
+
+  async readTimeouts(): Promise<IpvsTimeouts> {
+    const text = await mustRun("ipvsadm", ["-L", "--timeout"]);
+    const match = /:\s*(\d+)\s+(\d+)\s+(\d+)/.exec(text);
+    if (!match) throw new KernelError(`cannot read IPVS timeouts from: ${text.trim()}`);
+    return { tcp: Number(match[1]), tcpfin: Number(match[2]), udp: Number(match[3]) };
+  }
+
+  async setTimeouts(t: IpvsTimeouts): Promise<void> {
+    await mustRun("ipvsadm", ["--set", String(t.tcp), String(t.tcpfin), String(t.udp)]);
+  }
+}
+
+interface IpJsonLink {
+  ifname: string;
+  flags?: string[];
+  addr_info?: Array<{ family: string; local: string; prefixlen: number; label?: string }>;
+}
+
+export class LinuxNet implements NetKernel {
+  async interfaces(): Promise<InterfaceState[]> {
+    const links = JSON.parse(await mustRun("ip", ["-j", "addr", "show"])) as IpJsonLink[];
+    return links.map((link) => ({
+      name: link.ifname,
+      up: (link.flags ?? []).includes("UP"),
+      addresses: (link.addr_info ?? [])
+        .filter((a) => a.family === "inet" || a.family === "inet6")
+        .map((a) => ({
+          address: a.local,
+          prefix: a.prefixlen,
+          family: a.family === "inet" ? 4 : 6,
+          label: a.family === "inet" ? (a.label ?? null) : null,
+        })),
+    }));
+  }
+
+  async addAddress(a: ResolvedAddress): Promise<void> {
+    const args = a.family === 6 ? ["-6", "addr", "add", `${a.address}/${a.prefix}`, "dev", a.interface, "nodad"] : ["addr", "add", `${a.address}/${a.prefix}`, "dev", a.interface];
+    if (a.family === 4 && a.label) args.push("label", a.label);
+    await mustRun("ip", args);
+  }
+
+  async deleteAddress(a: ResolvedAddress): Promise<void> {
+    await mustRun("ip", [...(a.family === 6 ? ["-6"] : []), "addr", "del", `${a.address}/${a.prefix}`, "dev", a.interface]);
+  }
+
+  async linkUp(link: ResolvedLink, load: boolean): Promise<void> {
+    if (load) await mustRun("modprobe", [link.module]);
+    await mustRun("ip", ["link", "set", link.name, "up"]);
+  }
+
+  async linkDown(name: string): Promise<void> {
+    await mustRun("ip", ["link", "set", name, "down"]);
+  }
+}
+
+export class LinuxSysctl implements SysctlKernel {
+  async read(key: string): Promise<string | null> {
+    const text = await readText(`/proc/sys/${sysctlPath(key)}`);
+    return text === null ? null : text.trim().replace(/\s+/g, " ");
+  }
+
+  async write(key: string, value: string): Promise<void> {
+    try {
+      await fs.writeFile(`/proc/sys/${sysctlPath(key)}`, value + "\n");
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      const why = e.code === "ENOENT" ? "no such sysctl on this host" : e.code === "EACCES" || e.code === "EPERM" ? "permission denied (run as root)" : e.message;
+      throw new KernelError(`sysctl -w ${key}=${value}: ${why}`);
+    }
+  }
+}
+
+export class LinuxNft implements NftKernel {
+  async read() {
+    const result = await runCommand("nft", ["list", "table", NFT_FAMILY, NFT_TABLE]);
+    if (result.code !== 0) return { exists: false, managed: false, listingHash: null };
+    return { exists: true, managed: result.stdout.includes(NFT_COMMENT), listingHash: hashText(result.stdout) };
+  }
+
+  async apply(script: string): Promise<void> {
+    await mustRun("nft", ["-f", "-"], script);
+  }
+
+  async deleteTable(): Promise<void> {
+    await mustRun("nft", ["delete", "table", NFT_FAMILY, NFT_TABLE]);
+  }
+}
+
+export class LinuxStats implements StatsKernel {
+  procIpvs(): Promise<string | null> {
+    return readText("/proc/net/ip_vs");
+  }
+
+  procIpvsStats(): Promise<string | null> {
+    return readText("/proc/net/ip_vs_stats");
+  }
+
+  listStats(): Promise<string> {
+    return mustRun("ipvsadm", ["-Ln", "--stats", "--exact"]);
+  }
+}
+
+export function linuxKernel(): Kernel {
+  return { ipvs: new LinuxIpvs(), net: new LinuxNet(), sysctl: new LinuxSysctl(), nft: new LinuxNft(), stats: new LinuxStats() };
+}

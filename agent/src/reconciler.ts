@@ -1,0 +1,459 @@
+/**
+ * The reconcile loop as a library (used by the CLI, the daemon and the lab's
+ * bench): read actual → plan (pure) → apply → read back → verify.
+ *
+ * Cost model (every process is expensive under emulation and listing the
+ * table is ~0.7 ms per service): the cheap /proc read is used for the whole
+ * table; full detail (flags, engine, thresholds) is read only for services that
+ * may need an edit; all IPVS changes go through ONE `ipvsadm -R`; read-back
+ * covers only what was touched. The daemon keeps the state reached in memory
+ * and plans the next change against it.
+ */
+import type { IpvsService, ResolvedState } from "../../shared/desired-state/resolve";
+import { checkInterfaces, formatIssues, type DesiredStateIssue } from "../../shared/desired-state/resolve";
+import type { ServiceHandle, Kernel } from "./kernel/types";
+import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
+import { OP_ORDER, plan, planIpvs } from "./plan/plan";
+
+/** Above this many services, one whole-table listing is cheaper than per-service listings. */
+export const TARGETED_READ_LIMIT = 8;
+
+export interface AgentStore {
+  readLedger(): Ledger;
+  writeLedger(ledger: Ledger): void;
+  readDesired(): unknown | null;
+  writeDesired(document: unknown): void;
+}
+
+export class MemoryStore implements AgentStore {
+  ledger: Ledger = emptyLedger();
+  desired: unknown | null = null;
+  readLedger() {
+    return structuredClone(this.ledger);
+  }
+  writeLedger(ledger: Ledger) {
+    this.ledger = structuredClone(ledger);
+  }
+  readDesired() {
+    return this.desired === null ? null : structuredClone(this.desired);
+  }
+  writeDesired(document: unknown) {
+    this.desired = structuredClone(document);
+  }
+}
+
+/** The desired state does not fit this host (e.g. an unknown interface); nothing was changed. */
+export class HostMismatchError extends Error {
+  constructor(readonly issues: DesiredStateIssue[]) {
+    super(formatIssues(issues));
+  }
+}
+
+export interface ReconcileOutcome {
+  generation: number;
+  /** the ops planned, in execution order */
+  ops: Op[];
+  /** one result per planned op, same order */
+  results: OpResult[];
+  /** read-back matches the desired state (a second plan would be empty) */
+  converged: boolean;
+  /** ops a plan against the read-back still finds (empty when converged) */
+  remaining: Op[];
+  /** the state reached */
+  actual: ActualState;
+}
+
+/** What an op changes, to match ops across plans. */
+export function opTarget(op: Op): string {
+  switch (op.kind) {
+    case "ipvs-add-service":
+    case "ipvs-edit-service":
+    case "ipvs-delete-service":
+    case "ipvs-conflict":
+      return `service ${op.service}`;
+    case "ipvs-add-dest":
+    case "ipvs-edit-dest":
+    case "ipvs-delete-dest":
+      return `dest ${op.service} ${op.destination}`;
+    case "ipvs-set-timeouts":
+    case "ipvs-restore-timeouts":
+      return "timeouts";
+    case "link-up":
+      return `link ${op.link.name}`;
+    case "link-down":
+      return `link ${op.name}`;
+    case "address-add":
+    case "address-delete":
+      return `address ${op.address.key}`;
+    case "sysctl-set":
+    case "sysctl-restore":
+      return `sysctl ${op.key}`;
+    case "nft-replace":
+    case "nft-delete":
+    case "nft-conflict":
+      return "nft";
+  }
+}
+
+function handleOf(service: IpvsService | ActualService): ServiceHandle {
+  return { key: service.key, protocol: service.protocol, family: service.family, address: service.address, port: service.port, fwmark: service.fwmark };
+}
+
+function cloneActual(actual: ActualState): ActualState {
+  return {
+    ipvs: { ...actual.ipvs, services: new Map(actual.ipvs.services) },
+    timeouts: actual.timeouts,
+    interfaces: new Map(actual.interfaces),
+    sysctls: { ...actual.sysctls },
+    nft: { ...actual.nft },
+    ledger: structuredClone(actual.ledger),
+  };
+}
+
+/** Fills what a listing could not show from the desired service, when everything it could show matches. */
+function trustHiddenFields(read: ActualService, want: IpvsService | undefined): ActualService {
+  if (!want || (read.flagsKnown && read.thresholdsKnown)) return read;
+  const visibleMatch =
+    read.scheduler === want.scheduler &&
+    read.destinations.length === want.destinations.length &&
+    want.destinations.every((d) => read.destinations.some((r) => r.key === d.key && r.forwarding === d.forwarding && r.weight === d.weight));
+  if (!visibleMatch) return read;
+  const wantDests = new Map(want.destinations.map((d) => [d.key, d]));
+  return {
+    ...read,
+    flags: read.flagsKnown ? read.flags : want.flags,
+    pe: read.flagsKnown ? read.pe : want.pe,
+    persistence: read.persistence && want.persistence && read.persistence.timeout < 0 ? { ...read.persistence, timeout: want.persistence.timeout } : read.persistence,
+    destinations: read.thresholdsKnown
+      ? read.destinations
+      : read.destinations.map((d) => ({ ...d, upperThreshold: wantDests.get(d.key)!.upperThreshold, lowerThreshold: wantDests.get(d.key)!.lowerThreshold })),
+    flagsKnown: true,
+    thresholdsKnown: true,
+  };
+}
+
+export class Reconciler {
+  private cache: ActualState | null = null;
+  private coverage = { timeouts: false, nft: false };
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly store: AgentStore,
+  ) {}
+
+  /** Forget the cached actual state: the next reconcile reads the kernel again. */
+  invalidate(): void {
+    this.cache = null;
+  }
+
+  get cachedActual(): ActualState | null {
+    return this.cache;
+  }
+
+  /**
+   * Reads the actual state a plan for `desired` needs. The IPVS table comes
+   * from the cheap read (or "full" for drift checks); services that exist in
+   * both the kernel and the desired state and belong to the agent are then
+   * read in full, since only they can need an in-place edit.
+   */
+  async readActual(desired: ResolvedState | null, detail: "basic" | "full" = "basic"): Promise<ActualState> {
+    const ledger = this.store.readLedger();
+    const probe = await this.kernel.ipvs.probe();
+    const services = new Map<string, ActualService>();
+    if (probe.available) {
+      for (const s of await this.kernel.ipvs.read(detail)) services.set(s.key, s);
+    }
+    const actual: ActualState = {
+      ipvs: { available: probe.available, reason: probe.reason, services },
+      timeouts: null,
+      interfaces: new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i])),
+      sysctls: {},
+      nft: { exists: false, managed: false, listingHash: null },
+      ledger,
+    };
+    this.coverage = { timeouts: false, nft: false };
+    if (desired) await this.refineForEdits(actual, desired);
+    await this.cover(actual, desired);
+    return actual;
+  }
+
+  /** Reads what `desired` needs that `actual` does not have yet (new sysctl keys, timeouts, the nft table). */
+  private async cover(actual: ActualState, desired: ResolvedState | null): Promise<void> {
+    const keys = new Set([...Object.keys(desired?.sysctls ?? {}), ...Object.keys(actual.ledger.sysctls)]);
+    for (const key of keys) if (!(key in actual.sysctls)) actual.sysctls[key] = await this.kernel.sysctl.read(key);
+    if (!this.coverage.timeouts && actual.ipvs.available && (desired?.ipvs.timeouts || actual.ledger.timeouts)) {
+      actual.timeouts = await this.kernel.ipvs.readTimeouts();
+      this.coverage.timeouts = true;
+    }
+    if (!this.coverage.nft && ((desired?.fwmarks.length ?? 0) > 0 || actual.ledger.nft)) {
+      actual.nft = await this.kernel.nft.read();
+      this.coverage.nft = true;
+    }
+  }
+
+  private async refineForEdits(actual: ActualState, desired: ResolvedState): Promise<void> {
+    if (!actual.ipvs.available) return;
+    const owned = new Set(actual.ledger.services);
+    const needFull = desired.ipvs.services.filter((s) => {
+      const have = actual.ipvs.services.get(s.key);
+      return have && owned.has(s.key) && (!have.flagsKnown || !have.thresholdsKnown);
+    });
+    if (needFull.length === 0) return;
+    if (needFull.length <= TARGETED_READ_LIMIT) {
+      const read = await this.kernel.ipvs.readServices(needFull.map(handleOf), true);
+      for (const [key, service] of read) {
+        if (service) actual.ipvs.services.set(key, service);
+        else actual.ipvs.services.delete(key);
+      }
+      return;
+    }
+    actual.ipvs.services = new Map((await this.kernel.ipvs.read("full")).map((s) => [s.key, s]));
+  }
+
+  /** Checks the desired state against this host's interfaces; re-reads them once when a cached view lacks one. */
+  private async checkHost(desired: ResolvedState, actual: ActualState): Promise<void> {
+    let issues = checkInterfaces(desired, actual.interfaces.keys());
+    if (issues.length > 0) {
+      actual.interfaces = new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i]));
+      issues = checkInterfaces(desired, actual.interfaces.keys());
+    }
+    if (issues.length > 0) throw new HostMismatchError(issues);
+  }
+
+  /** Plans without changing anything (and without touching the cache). */
+  async plan(desired: ResolvedState): Promise<{ ops: Op[]; actual: ActualState }> {
+    const actual = this.cache ? cloneActual(this.cache) : await this.readActual(desired);
+    if (this.cache) await this.cover(actual, desired);
+    await this.checkHost(desired, actual);
+    return { ops: plan(desired, actual), actual };
+  }
+
+  /**
+   * One reconcile: plan against the cached state (or a fresh read), apply,
+   * read back what was touched, verify, record ownership and the desired
+   * state. `fresh` forces a new read ("full" detail for drift checks).
+   */
+  async reconcile(desired: ResolvedState, document: unknown, options: { fresh?: "basic" | "full" } = {}): Promise<ReconcileOutcome> {
+    let actual: ActualState;
+    if (this.cache && !options.fresh) {
+      actual = cloneActual(this.cache);
+      actual.ledger = this.store.readLedger();
+      await this.cover(actual, desired);
+    } else {
+      actual = await this.readActual(desired, options.fresh ?? "basic");
+    }
+    await this.checkHost(desired, actual);
+    const ops = plan(desired, actual);
+    if (ops.length === 0) {
+      this.store.writeDesired(document);
+      this.cache = actual;
+      return { generation: desired.generation, ops, results: [], converged: true, remaining: [], actual };
+    }
+
+    this.writeIntent(actual.ledger, ops);
+    const results = await this.execute(ops, desired, actual);
+    const after = await this.readBack(ops, desired, actual);
+    after.ledger = this.commitLedger(actual.ledger, results, desired, after);
+    this.store.writeLedger(after.ledger);
+    this.store.writeDesired(document);
+
+    const remaining = plan(desired, after);
+    const stillNeeded = new Set(remaining.map(opTarget));
+    for (const result of results) {
+      if (result.ok && stillNeeded.has(opTarget(result.op))) {
+        result.ok = false;
+        result.error = "applied, but the kernel read back differs from the desired state";
+      }
+    }
+    const allOk = results.every((r) => r.ok);
+    this.cache = allOk && remaining.length === 0 ? after : null;
+    return { generation: desired.generation, ops, results, converged: remaining.length === 0, remaining, actual: after };
+  }
+
+  /** Records ownership BEFORE changing anything, so a crash mid-apply never leaves the agent's objects unowned. */
+  private writeIntent(ledger: Ledger, ops: Op[]): void {
+    const add = (list: string[], item: string) => {
+      if (!list.includes(item)) list.push(item);
+    };
+    for (const op of ops) {
+      if (op.kind === "ipvs-add-service") add(ledger.services, op.service);
+      else if (op.kind === "address-add") add(ledger.addresses, op.address.key);
+      else if (op.kind === "link-up") add(ledger.links, op.link.name);
+      else if (op.kind === "sysctl-set" && !(op.key in ledger.sysctls) && op.original !== null) ledger.sysctls[op.key] = op.original;
+      else if (op.kind === "ipvs-set-timeouts" && !ledger.timeouts && op.original) ledger.timeouts = op.original;
+    }
+    this.store.writeLedger(ledger);
+  }
+
+  private async execute(ops: Op[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
+    const results = new Map<Op, OpResult>();
+    const ipvsOps = ops.filter(isIpvsOp);
+    let ipvsDone = false;
+    for (const op of ops) {
+      if (isIpvsOp(op)) {
+        if (!ipvsDone) {
+          ipvsDone = true;
+          for (const r of await this.executeIpvs(ipvsOps, desired, actual)) results.set(r.op, r);
+        }
+        continue;
+      }
+      results.set(op, await this.executeOne(op, actual));
+    }
+    return ops.map((op) => results.get(op)!);
+  }
+
+  private async executeOne(op: Exclude<Op, IpvsOp>, actual: ActualState): Promise<OpResult> {
+    const k = this.kernel;
+    try {
+      switch (op.kind) {
+        case "ipvs-conflict":
+        case "nft-conflict":
+          return { op, ok: false, error: op.summary };
+        case "ipvs-set-timeouts":
+        case "ipvs-restore-timeouts":
+          if (!actual.ipvs.available) return { op, ok: false, error: actual.ipvs.reason ?? "IPVS is not available" };
+          await k.ipvs.setTimeouts(op.timeouts);
+          break;
+        case "link-up":
+          await k.net.linkUp(op.link, op.load);
+          break;
+        case "link-down":
+          await k.net.linkDown(op.name);
+          break;
+        case "address-add":
+          await k.net.addAddress(op.address);
+          break;
+        case "address-delete":
+          await k.net.deleteAddress(op.address);
+          break;
+        case "sysctl-set":
+        case "sysctl-restore":
+          await k.sysctl.write(op.key, op.value);
+          break;
+        case "nft-replace":
+          await k.nft.apply(op.script);
+          break;
+        case "nft-delete":
+          await k.nft.deleteTable();
+          break;
+      }
+      return { op, ok: true };
+    } catch (error) {
+      return { op, ok: false, error: (error as Error).message };
+    }
+  }
+
+  /**
+   * All IPVS ops in one `ipvsadm -R`. ipvsadm does not say which line failed,
+   * so on failure the touched services are read back, re-planned, and every op
+   * still needed is run on its own to get its own result.
+   */
+  private async executeIpvs(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
+    if (ops.length === 0) return [];
+    if (!actual.ipvs.available) return ops.map((op) => ({ op, ok: false, error: `${actual.ipvs.reason ?? "IPVS is not available"}; nothing applied` }));
+    const batch = await this.kernel.ipvs.restore(ops.map((op) => op.line));
+    if (batch.ok) return ops.map((op) => ({ op, ok: true }));
+
+    const probe = cloneActual(actual);
+    await this.readServicesInto(probe, touchedServices(ops, desired, actual), desired);
+    const stillNeeded = new Set(planIpvs(desired.ipvs.services, probe).map(opTarget));
+    const results: OpResult[] = [];
+    for (const op of ops) {
+      if (!stillNeeded.has(opTarget(op))) {
+        results.push({ op, ok: true });
+        continue;
+      }
+      try {
+        await this.kernel.ipvs.run(op.line);
+        results.push({ op, ok: true });
+      } catch (error) {
+        results.push({ op, ok: false, error: (error as Error).message });
+      }
+    }
+    return results;
+  }
+
+  /** Replaces the given services in `actual` with what the kernel has now (targeted listings, or one table read). */
+  private async readServicesInto(actual: ActualState, services: ServiceHandle[], desired: ResolvedState): Promise<void> {
+    if (services.length === 0) return;
+    const wanted = new Map(desired.ipvs.services.map((s) => [s.key, s]));
+    if (services.length <= TARGETED_READ_LIMIT) {
+      const withThresholds = services.some((h) => {
+        const want = wanted.get(h.key);
+        const had = actual.ipvs.services.get(h.key);
+        return [...(want?.destinations ?? []), ...(had?.destinations ?? [])].some((d) => d.upperThreshold > 0 || d.lowerThreshold > 0);
+      });
+      const read = await this.kernel.ipvs.readServices(services, withThresholds);
+      for (const [key, service] of read) {
+        if (service) actual.ipvs.services.set(key, trustHiddenFields(service, wanted.get(key)));
+        else actual.ipvs.services.delete(key);
+      }
+      return;
+    }
+    const touched = new Set(services.map((s) => s.key));
+    const table = await this.kernel.ipvs.read("basic");
+    const next = new Map<string, ActualService>();
+    for (const service of table) {
+      const cached = actual.ipvs.services.get(service.key);
+      next.set(service.key, touched.has(service.key) || !cached ? trustHiddenFields(service, wanted.get(service.key)) : cached);
+    }
+    actual.ipvs.services = next;
+  }
+
+  private async readBack(ops: Op[], desired: ResolvedState, before: ActualState): Promise<ActualState> {
+    const after = cloneActual(before);
+    const ipvsOps = ops.filter(isIpvsOp);
+    if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, before), desired);
+    if (ops.some((op) => op.kind === "address-add" || op.kind === "address-delete" || op.kind === "link-up" || op.kind === "link-down")) {
+      after.interfaces = new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i]));
+    }
+    for (const op of ops) {
+      if (op.kind === "sysctl-set" || op.kind === "sysctl-restore") after.sysctls[op.key] = await this.kernel.sysctl.read(op.key);
+    }
+    if (ops.some((op) => op.kind === "ipvs-set-timeouts" || op.kind === "ipvs-restore-timeouts") && after.ipvs.available) {
+      after.timeouts = await this.kernel.ipvs.readTimeouts();
+    }
+    if (ops.some((op) => op.kind === "nft-replace" || op.kind === "nft-delete")) after.nft = await this.kernel.nft.read();
+    return after;
+  }
+
+  private commitLedger(intent: Ledger, results: OpResult[], desired: ResolvedState, after: ActualState): Ledger {
+    const ledger = structuredClone(intent);
+    const ok = (kind: Op["kind"]) => results.filter((r) => r.ok && r.op.kind === kind).map((r) => r.op);
+    const deletedServices = new Set(ok("ipvs-delete-service").map((op) => (op as { service: string }).service));
+    ledger.services = ledger.services.filter((k) => !deletedServices.has(k) && (!after.ipvs.available || after.ipvs.services.has(k)));
+    const present = (key: string) => {
+      const [iface, cidr] = key.split(" ");
+      return after.interfaces.get(iface)?.addresses.some((a) => `${a.address}/${a.prefix}` === cidr) ?? false;
+    };
+    ledger.addresses = ledger.addresses.filter(present);
+    const downed = new Set(ok("link-down").map((op) => (op as { name: string }).name));
+    ledger.links = ledger.links.filter((name) => !downed.has(name) && after.interfaces.get(name)?.up);
+    for (const op of ok("sysctl-restore")) delete ledger.sysctls[(op as { key: string }).key];
+    for (const [key, original] of Object.entries(ledger.sysctls)) {
+      if (!(key in desired.sysctls) && after.sysctls[key] === original) delete ledger.sysctls[key];
+    }
+    if (ok("ipvs-restore-timeouts").length > 0) ledger.timeouts = null;
+    for (const op of ok("nft-replace")) {
+      if (op.kind === "nft-replace" && after.nft.listingHash) ledger.nft = { specHash: op.specHash, listingHash: after.nft.listingHash };
+    }
+    if (ok("nft-delete").length > 0) ledger.nft = null;
+    return ledger;
+  }
+
+  /** Orders results like the ops (used by callers that group them). */
+  static sortOps(ops: Op[]): Op[] {
+    return [...ops].sort((a, b) => OP_ORDER[a.kind] - OP_ORDER[b.kind]);
+  }
+}
+
+function touchedServices(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): ServiceHandle[] {
+  const wanted = new Map(desired.ipvs.services.map((s) => [s.key, s]));
+  const handles = new Map<string, ServiceHandle>();
+  for (const op of ops) {
+    if (handles.has(op.service)) continue;
+    const service = wanted.get(op.service) ?? actual.ipvs.services.get(op.service);
+    if (service) handles.set(op.service, handleOf(service));
+  }
+  return [...handles.values()];
+}

@@ -1,0 +1,3 @@
+export * from "./schema";
+export * from "./resolve";
+export { desiredStateJsonSchema, desiredStateJsonSchemaText } from "./json-schema";

@@ -1,0 +1,436 @@
+/**
+ * Cross-field validation and normalisation of a desired state into the
+ * canonical, fully expanded form the agent plans against (ResolvedState):
+ * canonical address text, defaults filled in, real-server setup expanded into
+ * addresses, links and sysctls, keys computed. Pure; shared with the panel so
+ * it can show exactly what a host will get.
+ */
+import { formatEndpoint, ipFamily, netmaskToPrefix, normalizeIp, parseCidr, prefixToNetmask, type IpFamily } from "../net";
+import { DesiredStateSchema, type DesiredState, type ForwardingMethod, type IpvsTimeouts, type VirtualService } from "./schema";
+
+export type IpvsProtocol = "tcp" | "udp" | "fwmark";
+
+/** An IPVS virtual service in canonical form: the same shape for desired and actual state. */
+export interface IpvsService {
+  /** "tcp 192.0.2.10:80", "udp [2001:db8::10]:53", "fwmark 1 ipv4" */
+  key: string;
+  protocol: IpvsProtocol;
+  family: IpFamily;
+  /** null for fwmark services */
+  address: string | null;
+  /** 0 for fwmark services */
+  port: number;
+  /** 0 unless protocol is fwmark */
+  fwmark: number;
+  scheduler: string;
+  /** canonical flag names (as `ipvsadm -Sn` prints them), in bit order */
+  flags: string[];
+  /** netmask: dotted for IPv4, prefix length for IPv6 (as ipvsadm -M takes it) */
+  persistence: { timeout: number; netmask: string } | null;
+  pe: string | null;
+  destinations: IpvsDestination[];
+}
+
+export interface IpvsDestination {
+  /** "10.0.0.11:80" / "[2001:db8::11]:80" */
+  key: string;
+  address: string;
+  port: number;
+  forwarding: ForwardingMethod;
+  weight: number;
+  upperThreshold: number;
+  lowerThreshold: number;
+}
+
+export interface ResolvedAddress {
+  /** "eth0 192.0.2.10/32" */
+  key: string;
+  interface: string;
+  address: string;
+  prefix: number;
+  family: IpFamily;
+  /** IPv4 label marking the address as the agent's ("eth0:lvs"), null for IPv6 or when the name would exceed 15 characters */
+  label: string | null;
+}
+
+/** A tunnel device the agent brings up (the fallback device a module creates). */
+export interface ResolvedLink {
+  name: "tunl0" | "ip6tnl0";
+  module: "ipip" | "ip6_tunnel";
+}
+
+export interface ResolvedFwmarkRule {
+  mark: number;
+  family: IpFamily;
+  protocol: "tcp" | "udp";
+  destination: string;
+  ports: number[];
+}
+
+export interface ResolvedState {
+  generation: number;
+  ipvs: { services: IpvsService[]; timeouts: IpvsTimeouts | null };
+  addresses: ResolvedAddress[];
+  links: ResolvedLink[];
+  /** key → value text */
+  sysctls: Record<string, string>;
+  fwmarks: ResolvedFwmarkRule[];
+}
+
+export interface DesiredStateIssue {
+  /** "ipvs.services[2].destinations[0].port" */
+  path: string;
+  message: string;
+}
+
+export type ValidationResult =
+  | { ok: true; state: DesiredState; resolved: ResolvedState }
+  | { ok: false; issues: DesiredStateIssue[] };
+
+export const AGENT_LABEL_SUFFIX = ":lvs";
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let text = "";
+  for (const part of path) {
+    if (typeof part === "number") text += `[${part}]`;
+    else if (typeof part === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) text += text ? `.${part}` : part;
+    else text += `[${JSON.stringify(String(part))}]`;
+  }
+  return text || "(document)";
+}
+
+export function formatIssues(issues: DesiredStateIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join("\n");
+}
+
+export function serviceKey(s: Pick<IpvsService, "protocol" | "address" | "port" | "fwmark" | "family">): string {
+  if (s.protocol === "fwmark") return `fwmark ${s.fwmark} ${s.family === 6 ? "ipv6" : "ipv4"}`;
+  return `${s.protocol} ${formatEndpoint(s.address!, s.port)}`;
+}
+
+export function addressKey(iface: string, address: string, prefix: number): string {
+  return `${iface} ${address}/${prefix}`;
+}
+
+export function addressLabel(iface: string, family: IpFamily): string | null {
+  if (family !== 4) return null;
+  const label = iface + AGENT_LABEL_SUFFIX;
+  return label.length <= 15 ? label : null;
+}
+
+/** Canonical scheduler flag names for a scheduler, by bit (1..3). */
+export function flagName(scheduler: string, bit: 1 | 2 | 3): string {
+  if (bit === 3) return "flag-3";
+  if (scheduler === "sh") return bit === 1 ? "sh-fallback" : "sh-port";
+  if (scheduler === "mh") return bit === 1 ? "mh-fallback" : "mh-port";
+  return `flag-${bit}`;
+}
+
+/** Bit of a flag name, or null when the name is unknown or belongs to another scheduler. */
+export function flagBit(scheduler: string, name: string): 1 | 2 | 3 | null {
+  switch (name) {
+    case "flag-1":
+      return 1;
+    case "flag-2":
+      return 2;
+    case "flag-3":
+      // ipvsadm lists only the named flags of sh and mh, so flag-3 could not be verified there
+      return scheduler === "sh" || scheduler === "mh" ? null : 3;
+    case "sh-fallback":
+      return scheduler === "sh" ? 1 : null;
+    case "sh-port":
+      return scheduler === "sh" ? 2 : null;
+    case "mh-fallback":
+      return scheduler === "mh" ? 1 : null;
+    case "mh-port":
+      return scheduler === "mh" ? 2 : null;
+    default:
+      return null;
+  }
+}
+
+/** Canonical flag list for a scheduler from any accepted spelling; null entries are invalid. */
+export function canonicalFlags(scheduler: string, names: readonly string[]): string[] {
+  const bits = new Set<1 | 2 | 3>();
+  for (const name of names) {
+    const bit = flagBit(scheduler, name);
+    if (bit) bits.add(bit);
+  }
+  return ([1, 2, 3] as const).filter((b) => bits.has(b)).map((b) => flagName(scheduler, b));
+}
+
+/** Sysctl key → /proc/sys path segment ("net.ipv4.conf.eth0/100.rp_filter" → "net/ipv4/conf/eth0.100/rp_filter"). */
+export function sysctlPath(key: string): string {
+  return key
+    .split(".")
+    .map((segment) => segment.replace(/\//g, "."))
+    .join("/");
+}
+
+/** The interface a per-interface sysctl key refers to ("net.ipv4.conf.eth0.rp_filter" → "eth0"), null for all/default and global keys. */
+export function sysctlInterface(key: string): string | null {
+  const match = /^net\.ipv[46]\.(?:conf|neigh)\.([^.]+)\./.exec(key);
+  if (!match) return null;
+  const name = match[1].replace(/\//g, ".");
+  return name === "all" || name === "default" ? null : name;
+}
+
+/** Parses, checks and resolves a desired state document. All issues are reported at once; nothing is partially accepted. */
+export function validateDesiredState(input: unknown): ValidationResult {
+  const parsed = DesiredStateSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  }
+  const issues: DesiredStateIssue[] = [];
+  const resolved = resolve(parsed.data, issues);
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, state: parsed.data, resolved };
+}
+
+function resolve(state: DesiredState, issues: DesiredStateIssue[]): ResolvedState {
+  const problem = (path: string, message: string) => issues.push({ path, message });
+
+  const services: IpvsService[] = [];
+  const serviceIndex = new Map<string, number>();
+  state.ipvs.services.forEach((service, i) => {
+    const resolvedService = resolveService(service, `ipvs.services[${i}]`, problem);
+    if (!resolvedService) return;
+    const previous = serviceIndex.get(resolvedService.key);
+    if (previous !== undefined) {
+      problem(`ipvs.services[${i}]`, `duplicate service ${resolvedService.key} (also ipvs.services[${previous}])`);
+      return;
+    }
+    serviceIndex.set(resolvedService.key, i);
+    services.push(resolvedService);
+  });
+
+  const addresses: ResolvedAddress[] = [];
+  const addressIndex = new Map<string, string>();
+  const addAddress = (iface: string, text: string, path: string) => {
+    const cidr = parseCidr(text);
+    if (!cidr) return problem(path, `${JSON.stringify(text)} is not an IP address`);
+    if (cidr.prefix !== (cidr.family === 4 ? 32 : 128)) {
+      return problem(path, `a VIP is a single address: use /${cidr.family === 4 ? 32 : 128}, not /${cidr.prefix}`);
+    }
+    const key = addressKey(iface, cidr.address, cidr.prefix);
+    const previous = addressIndex.get(key);
+    if (previous) return problem(path, `duplicate address ${key} (also ${previous})`);
+    addressIndex.set(key, path);
+    addresses.push({ key, interface: iface, address: cidr.address, prefix: cidr.prefix, family: cidr.family, label: addressLabel(iface, cidr.family) });
+  };
+  state.addresses.forEach((a, i) => addAddress(a.interface, a.address, `addresses[${i}].address`));
+
+  const links: ResolvedLink[] = [];
+  const derivedSysctls = new Map<string, string>();
+  if (state.realServer) {
+    const rs = state.realServer;
+    let hasV4 = false;
+    let hasV6 = false;
+    rs.vips.forEach((vip, i) => {
+      const family = ipFamily(vip);
+      if (!family) return problem(`realServer.vips[${i}]`, `${JSON.stringify(vip)} is not an IP address`);
+      if (family === 4) hasV4 = true;
+      else hasV6 = true;
+      const iface = rs.forwarding === "dr" ? "lo" : family === 4 ? "tunl0" : "ip6tnl0";
+      addAddress(iface, vip, `realServer.vips[${i}]`);
+    });
+    if (hasV4) {
+      for (const scope of ["lo", "all"]) {
+        derivedSysctls.set(`net.ipv4.conf.${scope}.arp_ignore`, "1");
+        derivedSysctls.set(`net.ipv4.conf.${scope}.arp_announce`, "2");
+      }
+    }
+    if (rs.forwarding === "tun") {
+      if (hasV4) {
+        links.push({ name: "tunl0", module: "ipip" });
+        derivedSysctls.set("net.ipv4.conf.tunl0.rp_filter", "0");
+        derivedSysctls.set("net.ipv4.conf.all.rp_filter", "0");
+      }
+      if (hasV6) links.push({ name: "ip6tnl0", module: "ip6_tunnel" });
+    }
+  }
+
+  const sysctls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(state.sysctls)) {
+    const text = String(value);
+    const derived = derivedSysctls.get(key);
+    if (derived !== undefined && derived !== text) {
+      problem(`sysctls[${JSON.stringify(key)}]`, `conflicts with realServer, which needs ${key}=${derived}`);
+      continue;
+    }
+    sysctls[key] = text;
+  }
+  for (const [key, value] of derivedSysctls) sysctls[key] = value;
+
+  const fwmarks: ResolvedFwmarkRule[] = [];
+  state.fwmarks.forEach((rule, i) => {
+    const path = `fwmarks[${i}]`;
+    const cidr = parseCidr(rule.destination);
+    if (!cidr) return problem(`${path}.destination`, `${JSON.stringify(rule.destination)} is not an address or CIDR`);
+    const family = rule.family === "ipv6" ? 6 : 4;
+    if (cidr.family !== family) return problem(`${path}.destination`, `${rule.destination} is not an ${rule.family} address`);
+    const ports = [...(rule.ports ?? [])].sort((a, b) => a - b);
+    const duplicatePort = ports.find((p, j) => j > 0 && ports[j - 1] === p);
+    if (duplicatePort !== undefined) return problem(`${path}.ports`, `port ${duplicatePort} is listed twice`);
+    fwmarks.push({ mark: rule.mark, family, protocol: rule.protocol, destination: `${cidr.address}/${cidr.prefix}`, ports });
+  });
+
+  return {
+    generation: state.generation,
+    ipvs: { services, timeouts: state.ipvs.timeouts ?? null },
+    addresses,
+    links,
+    sysctls,
+    fwmarks,
+  };
+}
+
+function resolveService(
+  service: VirtualService,
+  path: string,
+  problem: (path: string, message: string) => void,
+): IpvsService | null {
+  const before = { count: 0 };
+  const report = (p: string, m: string) => {
+    before.count++;
+    problem(p, m);
+  };
+  let family: IpFamily;
+  let address: string | null = null;
+  let port = 0;
+  let fwmark = 0;
+  if (service.protocol === "fwmark") {
+    family = service.family === "ipv6" ? 6 : 4;
+    fwmark = service.fwmark;
+  } else {
+    const normalized = normalizeIp(service.address);
+    if (!normalized) {
+      report(`${path}.address`, `${JSON.stringify(service.address)} is not an IP address`);
+      return null;
+    }
+    address = normalized;
+    family = ipFamily(normalized)!;
+    port = service.port;
+    if (port === 0 && !service.persistence) {
+      report(`${path}.port`, "port 0 (every port) is only allowed for persistent services: add persistence");
+    }
+  }
+
+  for (const name of service.schedulerFlags) {
+    if (!flagBit(service.scheduler, name)) {
+      report(
+        `${path}.schedulerFlags`,
+        name === "flag-3"
+          ? `flag-3 is not supported with the ${service.scheduler} scheduler (ipvsadm cannot list it, so it could not be verified)`
+          : `flag ${name} belongs to the ${name.slice(0, 2)} scheduler, not ${service.scheduler}`,
+      );
+    }
+  }
+  if (new Set(service.schedulerFlags.map((n) => flagBit(service.scheduler, n))).size !== service.schedulerFlags.length) {
+    report(`${path}.schedulerFlags`, "a flag is listed twice (flag-1 is the same bit as sh-fallback/mh-fallback, flag-2 as sh-port/mh-port)");
+  }
+
+  let persistence: IpvsService["persistence"] = null;
+  if (service.persistence) {
+    const { timeout, netmask } = service.persistence;
+    let mask: string | null = null;
+    if (family === 4) {
+      if (netmask === undefined) mask = "255.255.255.255";
+      else if (typeof netmask === "number") mask = netmask >= 1 && netmask <= 32 ? prefixToNetmask(netmask) : null;
+      else mask = netmaskToPrefix(netmask) !== null && netmaskToPrefix(netmask)! >= 1 ? prefixToNetmask(netmaskToPrefix(netmask)!) : null;
+      if (!mask) {
+        report(`${path}.persistence.netmask`, `${JSON.stringify(netmask)} is not a valid IPv4 netmask: use a contiguous mask like "255.255.255.0" or a prefix length 1–32`);
+      }
+    } else {
+      if (netmask === undefined) mask = "128";
+      else if (typeof netmask === "number" && netmask >= 1 && netmask <= 128) mask = String(netmask);
+      if (!mask) {
+        report(`${path}.persistence.netmask`, `${JSON.stringify(netmask)} is not valid for an IPv6 service: use a prefix length 1–128`);
+      }
+    }
+    persistence = { timeout, netmask: mask ?? "" };
+  }
+  if (service.persistenceEngine && !service.persistence) {
+    report(`${path}.persistenceEngine`, "a persistence engine needs persistence: add persistence");
+  }
+
+  const destinations: IpvsDestination[] = [];
+  const seen = new Map<string, number>();
+  service.destinations.forEach((d, j) => {
+    const dpath = `${path}.destinations[${j}]`;
+    const normalized = normalizeIp(d.address);
+    if (!normalized) return report(`${dpath}.address`, `${JSON.stringify(d.address)} is not an IP address`);
+    const dfamily = ipFamily(normalized)!;
+    if (dfamily !== family) {
+      return report(`${dpath}.address`, `${normalized} is IPv${dfamily} but the service is IPv${family}`);
+    }
+    const dport = d.port ?? port;
+    if (d.forwarding !== "nat") {
+      if (service.protocol === "fwmark" && dport !== 0) {
+        return report(`${dpath}.port`, `${d.forwarding.toUpperCase()} forwarding keeps the packet's port: a fwmark service's ${d.forwarding} destination takes no port`);
+      }
+      if (service.protocol !== "fwmark" && dport !== port) {
+        return report(
+          `${dpath}.port`,
+          `${d.forwarding.toUpperCase()} forwarding cannot change the port (service port ${port}, destination port ${dport}): IPVS remaps ports only with NAT ("forwarding": "nat")`,
+        );
+      }
+    }
+    if (d.upperThreshold > 0 && d.lowerThreshold > d.upperThreshold) {
+      return report(`${dpath}.lowerThreshold`, `lowerThreshold ${d.lowerThreshold} is above upperThreshold ${d.upperThreshold}`);
+    }
+    const key = formatEndpoint(normalized, dport);
+    const previous = seen.get(key);
+    if (previous !== undefined) return report(dpath, `duplicate destination ${key} (also ${path}.destinations[${previous}])`);
+    seen.set(key, j);
+    destinations.push({
+      key,
+      address: normalized,
+      port: dport,
+      forwarding: d.forwarding,
+      weight: d.weight,
+      upperThreshold: d.upperThreshold,
+      lowerThreshold: d.lowerThreshold,
+    });
+  });
+  if (before.count > 0) return null;
+
+  const resolved: IpvsService = {
+    key: "",
+    protocol: service.protocol,
+    family,
+    address,
+    port,
+    fwmark,
+    scheduler: service.scheduler,
+    flags: canonicalFlags(service.scheduler, service.schedulerFlags),
+    persistence,
+    pe: service.persistenceEngine ?? null,
+    destinations,
+  };
+  resolved.key = serviceKey(resolved);
+  return resolved;
+}
+
+/**
+ * Checks a resolved state against the interfaces the host actually has
+ * (before any change): every address's interface and every per-interface
+ * sysctl must exist, except the tunnel devices the agent itself brings up.
+ */
+export function checkInterfaces(resolved: ResolvedState, existing: Iterable<string>): DesiredStateIssue[] {
+  const known = new Set(existing);
+  for (const link of resolved.links) known.add(link.name);
+  const issues: DesiredStateIssue[] = [];
+  const reported = new Set<string>();
+  const report = (name: string, path: string, what: string) => {
+    if (known.has(name) || reported.has(path)) return;
+    reported.add(path);
+    issues.push({ path, message: `unknown interface ${JSON.stringify(name)} (${what}); this host has: ${[...new Set(existing)].sort().join(", ") || "none"}` });
+  };
+  for (const a of resolved.addresses) report(a.interface, `addresses[${JSON.stringify(a.key)}]`, `for ${a.address}`);
+  for (const key of Object.keys(resolved.sysctls)) {
+    const name = sysctlInterface(key);
+    if (name) report(name, `sysctls[${JSON.stringify(key)}]`, `in ${key}`);
+  }
+  return issues;
+}

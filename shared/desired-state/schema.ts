@@ -1,0 +1,171 @@
+/**
+ * The desired state of ONE host (director or real server): the contract
+ * between the panel (which compiles it from the cluster model) and the agent
+ * (which reconciles the kernel to it). Pure zod, no Node-only imports.
+ *
+ * Every top-level section is required, even when empty: a document that lacks
+ * one is treated as partial and rejected, so a truncated file can never make
+ * the agent delete what it owns.
+ */
+import { z } from "zod";
+import { isValidInterfaceName } from "../net";
+
+export const DESIRED_STATE_SCHEMA_VERSION = 1;
+
+/** Every scheduler the Linux kernel ships (ip_vs_*.ko). */
+export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"] as const;
+export type Scheduler = (typeof SCHEDULERS)[number];
+
+/**
+ * Scheduler flags, spelled as `ipvsadm -b` takes them. The kernel has three
+ * flag bits; sh and mh give the first two a name, and ipvsadm prints those
+ * names in `ipvsadm -Sn`. flag-1/flag-2 are accepted for sh/mh and mean the same bits.
+ */
+export const SCHEDULER_FLAGS = ["flag-1", "flag-2", "flag-3", "sh-fallback", "sh-port", "mh-fallback", "mh-port"] as const;
+export type SchedulerFlag = (typeof SCHEDULER_FLAGS)[number];
+
+export const FORWARDING_METHODS = ["dr", "nat", "tun"] as const;
+export type ForwardingMethod = (typeof FORWARDING_METHODS)[number];
+
+export const PERSISTENCE_ENGINES = ["sip"] as const;
+export const ADDRESS_FAMILIES = ["ipv4", "ipv6"] as const;
+export type AddressFamilyName = (typeof ADDRESS_FAMILIES)[number];
+
+const MAX_U32 = 4294967295;
+const MAX_I32 = 2147483647;
+
+const port = z.int({ error: "must be a port number 0–65535" }).min(0).max(65535);
+const ipText = z.string().describe("IPv4 or IPv6 address (any valid spelling; the agent normalises it)");
+const interfaceName = z
+  .string()
+  .refine(isValidInterfaceName, { error: "must be a Linux interface name (1–15 characters, no spaces, '/' or ':')" });
+
+const scheduler = z.enum(SCHEDULERS, {
+  error: (issue) => `unknown scheduler ${JSON.stringify(issue.input)}: expected one of ${SCHEDULERS.join(", ")}`,
+});
+
+export const DestinationSchema = z
+  .strictObject({
+    address: ipText.describe("real server address"),
+    port: port.optional().describe("real server port; defaults to the service port (0 for fwmark services). DR and TUN cannot change it."),
+    forwarding: z
+      .enum(FORWARDING_METHODS, { error: (i) => `unknown forwarding method ${JSON.stringify(i.input)}: expected dr, nat or tun` })
+      .describe("dr = direct routing (-g), nat = masquerading (-m), tun = IP-in-IP tunnelling (-i)"),
+    weight: z.int().min(0).max(65535).default(1).describe("0 drains the server: no new connections"),
+    upperThreshold: z.int().min(0).max(MAX_I32).default(0).describe("-x: stop sending new connections above this many (0 = no limit)"),
+    lowerThreshold: z.int().min(0).max(MAX_I32).default(0).describe("-y: resume below this many (0 = unset)"),
+  })
+  .describe("a real server of the virtual service");
+
+export const PersistenceSchema = z.strictObject({
+  timeout: z.int().min(1).max(MAX_I32).describe("seconds (-p)"),
+  netmask: z
+    .union([z.string(), z.int()])
+    .optional()
+    .describe("-M: IPv4 services a dotted netmask (\"255.255.255.0\") or prefix length; IPv6 services a prefix length 1–128. Default: one client address."),
+});
+
+const serviceCommon = {
+  scheduler: scheduler.describe("-s"),
+  schedulerFlags: z
+    .array(z.enum(SCHEDULER_FLAGS, { error: (i) => `unknown scheduler flag ${JSON.stringify(i.input)}: expected one of ${SCHEDULER_FLAGS.join(", ")}` }))
+    .default([])
+    .describe("-b"),
+  persistence: PersistenceSchema.optional(),
+  persistenceEngine: z.enum(PERSISTENCE_ENGINES).optional().describe("--pe (requires persistence)"),
+  destinations: z.array(DestinationSchema),
+};
+
+export const AddressServiceSchema = z.strictObject({
+  protocol: z.enum(["tcp", "udp"]),
+  address: ipText.describe("virtual IP"),
+  port: port.describe("virtual port; 0 = every port (persistent services only)"),
+  ...serviceCommon,
+});
+
+export const FwmarkServiceSchema = z.strictObject({
+  protocol: z.literal("fwmark"),
+  fwmark: z.int().min(1).max(MAX_U32).describe("packets carrying this mark (set by the fwmarks rules) form the service"),
+  family: z.enum(ADDRESS_FAMILIES),
+  port: z
+    .never({ error: "a fwmark service matches packets by mark, not by port: remove \"port\" and list the ports in a fwmarks rule" })
+    .optional(),
+  address: z.never({ error: "a fwmark service has no address: put the address in a fwmarks rule" }).optional(),
+  ...serviceCommon,
+});
+
+export const VirtualServiceSchema = z.discriminatedUnion("protocol", [AddressServiceSchema, FwmarkServiceSchema], {
+  error: (i) => `unknown protocol ${JSON.stringify((i.input as { protocol?: unknown } | undefined)?.protocol)}: expected tcp, udp or fwmark`,
+});
+
+export const IpvsTimeoutsSchema = z
+  .strictObject({
+    tcp: z.int().min(1).max(MAX_I32),
+    tcpfin: z.int().min(1).max(MAX_I32),
+    udp: z.int().min(1).max(MAX_I32),
+  })
+  .describe("ipvsadm --set tcp tcpfin udp (seconds)");
+
+export const DirectorAddressSchema = z
+  .strictObject({
+    interface: interfaceName,
+    address: z.string().describe("VIP, optionally with /32 (IPv4) or /128 (IPv6); no other prefix"),
+  })
+  .describe("an address the agent adds to an interface (IPv4 gets the label IFACE:lvs)");
+
+export const RealServerSchema = z
+  .strictObject({
+    forwarding: z.enum(["dr", "tun"]),
+    vips: z.array(ipText).min(1),
+  })
+  .describe(
+    "real-server side of DR/TUN: the VIPs on lo (dr) or on the ipip tunnel tunl0 / ip6tnl0 (tun), arp_ignore=1 and arp_announce=2 on lo and all, and for tun rp_filter=0 on the tunnel and all",
+  );
+
+export const FwmarkRuleSchema = z.strictObject({
+  mark: z.int().min(1).max(MAX_U32),
+  family: z.enum(ADDRESS_FAMILIES),
+  protocol: z.enum(["tcp", "udp"]),
+  destination: z.string().describe("address or CIDR the packets are sent to (the VIP)"),
+  ports: z.array(z.int().min(1).max(65535)).min(1).optional().describe("destination ports; omitted = every port"),
+});
+
+const SYSCTL_KEY = /^net\.(ipv4|ipv6)(\.[A-Za-z0-9_@\/-]+)+$/;
+export const SysctlsSchema = z
+  .record(
+    z.string().regex(SYSCTL_KEY, { error: (i) => `sysctl key ${JSON.stringify(i.input)} is not a net.ipv4.* / net.ipv6.* key in dotted form` }),
+    z.union([z.int(), z.string().regex(/^[^\s]+$/, { error: "sysctl values must be a number or a single word" })]),
+  )
+  .describe("sysctl key → value; the agent records each original value and restores it when the key is removed");
+
+export const DesiredStateSchema = z
+  .strictObject({
+    schemaVersion: z.literal(DESIRED_STATE_SCHEMA_VERSION, {
+      error: `schemaVersion must be ${DESIRED_STATE_SCHEMA_VERSION} (this agent's desired-state format)`,
+    }),
+    generation: z
+      .int({ error: "generation (a positive integer that increases with every change) is required" })
+      .min(1)
+      .max(Number.MAX_SAFE_INTEGER),
+    host: z.string().max(253).optional().describe("informational: the host this state was compiled for"),
+    ipvs: z.strictObject({
+      services: z.array(VirtualServiceSchema),
+      timeouts: IpvsTimeoutsSchema.optional(),
+    }),
+    addresses: z.array(DirectorAddressSchema),
+    realServer: RealServerSchema.nullable(),
+    sysctls: SysctlsSchema,
+    fwmarks: z.array(FwmarkRuleSchema),
+  })
+  .describe("lvs-control desired state of one host");
+
+/** What an author writes (defaults optional). */
+export type DesiredStateInput = z.input<typeof DesiredStateSchema>;
+/** What the schema produces (defaults filled in). */
+export type DesiredState = z.output<typeof DesiredStateSchema>;
+export type VirtualService = z.output<typeof VirtualServiceSchema>;
+export type Destination = z.output<typeof DestinationSchema>;
+export type FwmarkRule = z.output<typeof FwmarkRuleSchema>;
+export type DirectorAddress = z.output<typeof DirectorAddressSchema>;
+export type RealServerSetup = z.output<typeof RealServerSchema>;
+export type IpvsTimeouts = z.output<typeof IpvsTimeoutsSchema>;
