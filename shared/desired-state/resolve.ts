@@ -179,7 +179,14 @@ export function sysctlInterface(key: string): string | null {
 export function validateDesiredState(input: unknown): ValidationResult {
   const parsed = DesiredStateSchema.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({
+        path: formatPath(i.path),
+        // a record key's own message is nested (zod reports "Invalid key in record")
+        message: i.code === "invalid_key" && i.issues[0] ? i.issues[0].message : i.message,
+      })),
+    };
   }
   const issues: DesiredStateIssue[] = [];
   const resolved = resolve(parsed.data, issues);

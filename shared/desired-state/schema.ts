@@ -144,7 +144,10 @@ export const DesiredStateSchema = z
       error: `schemaVersion must be ${DESIRED_STATE_SCHEMA_VERSION} (this agent's desired-state format)`,
     }),
     generation: z
-      .int({ error: "generation (a positive integer that increases with every change) is required" })
+      .int({
+        error: (i) =>
+          i.input === undefined ? "generation (a positive integer that increases with every change) is required" : "generation must be a positive integer",
+      })
       .min(1)
       .max(Number.MAX_SAFE_INTEGER),
     host: z.string().max(253).optional().describe("informational: the host this state was compiled for"),

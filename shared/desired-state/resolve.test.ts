@@ -1,0 +1,259 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkInterfaces, sysctlInterface, sysctlPath, validateDesiredState, type DesiredStateInput } from "./index";
+import { desiredStateJsonSchemaText } from "./json-schema";
+
+function base(overrides: Partial<DesiredStateInput> = {}): DesiredStateInput {
+  return { schemaVersion: 1, generation: 1, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides };
+}
+
+function web(extra: Record<string, unknown> = {}) {
+  return { protocol: "tcp", address: "192.0.2.10", port: 80, scheduler: "wlc", destinations: [{ address: "10.0.0.11", forwarding: "dr" }], ...extra };
+}
+
+function issuesOf(input: unknown) {
+  const result = validateDesiredState(input);
+  if (result.ok) throw new Error("expected the desired state to be rejected");
+  return result.issues;
+}
+
+function resolvedOf(input: unknown) {
+  const result = validateDesiredState(input);
+  if (!result.ok) throw new Error(result.issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
+  return result.resolved;
+}
+
+describe("validateDesiredState: accepted documents resolve to canonical form", () => {
+  it("fills defaults and normalises addresses", () => {
+    const r = resolvedOf(base({ ipvs: { services: [web({ address: "2001:DB8:0:0::10", destinations: [{ address: "2001:db8::0:11", forwarding: "nat", port: 8080 }] })] } }));
+    expect(r.ipvs.services[0]).toEqual({
+      key: "tcp [2001:db8::10]:80",
+      protocol: "tcp",
+      family: 6,
+      address: "2001:db8::10",
+      port: 80,
+      fwmark: 0,
+      scheduler: "wlc",
+      flags: [],
+      persistence: null,
+      pe: null,
+      destinations: [{ key: "[2001:db8::11]:8080", address: "2001:db8::11", port: 8080, forwarding: "nat", weight: 1, upperThreshold: 0, lowerThreshold: 0 }],
+    });
+  });
+
+  it("accepts every scheduler", () => {
+    for (const scheduler of ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"]) {
+      expect(resolvedOf(base({ ipvs: { services: [web({ scheduler })] } })).ipvs.services[0].scheduler).toBe(scheduler);
+    }
+  });
+
+  it.each([
+    ["sh", ["flag-2", "sh-fallback"], ["sh-fallback", "sh-port"]],
+    ["mh", ["mh-port"], ["mh-port"]],
+    ["rr", ["flag-3", "flag-1"], ["flag-1", "flag-3"]],
+  ])("scheduler %s flags %j → canonical %j", (scheduler, flags, expected) => {
+    expect(resolvedOf(base({ ipvs: { services: [web({ scheduler, schedulerFlags: flags })] } })).ipvs.services[0].flags).toEqual(expected);
+  });
+
+  it.each([
+    ["192.0.2.10", undefined, "255.255.255.255"],
+    ["192.0.2.10", "255.255.255.0", "255.255.255.0"],
+    ["192.0.2.10", 16, "255.255.0.0"],
+    ["2001:db8::10", undefined, "128"],
+    ["2001:db8::10", 64, "64"],
+  ])("persistence netmask for %s given %j → %s", (address, netmask, expected) => {
+    const service = web({ address, destinations: [], persistence: { timeout: 300, ...(netmask !== undefined ? { netmask } : {}) }, persistenceEngine: "sip" });
+    const r = resolvedOf(base({ ipvs: { services: [service] } }));
+    expect(r.ipvs.services[0].persistence).toEqual({ timeout: 300, netmask: expected });
+    expect(r.ipvs.services[0].pe).toBe("sip");
+  });
+
+  it("fwmark services get key, family and port 0 destinations", () => {
+    const r = resolvedOf(
+      base({ ipvs: { services: [{ protocol: "fwmark", fwmark: 7, family: "ipv6", scheduler: "rr", destinations: [{ address: "2001:db8::11", forwarding: "dr" }] }] } }),
+    );
+    expect(r.ipvs.services[0].key).toBe("fwmark 7 ipv6");
+    expect(r.ipvs.services[0].destinations[0].key).toBe("[2001:db8::11]:0");
+  });
+
+  it("expands a DR real server into lo addresses and ARP sysctls", () => {
+    const r = resolvedOf(base({ realServer: { forwarding: "dr", vips: ["192.0.2.10", "2001:db8::10"] } }));
+    expect(r.addresses.map((a) => a.key)).toEqual(["lo 192.0.2.10/32", "lo 2001:db8::10/128"]);
+    expect(r.addresses[0].label).toBe("lo:lvs");
+    expect(r.addresses[1].label).toBeNull();
+    expect(r.sysctls).toEqual({
+      "net.ipv4.conf.lo.arp_ignore": "1",
+      "net.ipv4.conf.lo.arp_announce": "2",
+      "net.ipv4.conf.all.arp_ignore": "1",
+      "net.ipv4.conf.all.arp_announce": "2",
+    });
+    expect(r.links).toEqual([]);
+  });
+
+  it("expands a TUN real server into tunl0, its VIP and rp_filter 0", () => {
+    const r = resolvedOf(base({ realServer: { forwarding: "tun", vips: ["192.0.2.10"] }, sysctls: { "net.ipv4.conf.all.arp_ignore": 1 } }));
+    expect(r.links).toEqual([{ name: "tunl0", module: "ipip" }]);
+    expect(r.addresses.map((a) => a.key)).toEqual(["tunl0 192.0.2.10/32"]);
+    expect(r.sysctls["net.ipv4.conf.tunl0.rp_filter"]).toBe("0");
+    expect(r.sysctls["net.ipv4.conf.all.rp_filter"]).toBe("0");
+  });
+
+  it("labels IPv4 director addresses only when the label fits 15 characters", () => {
+    const r = resolvedOf(base({ addresses: [{ interface: "eth0", address: "192.0.2.10/32" }, { interface: "enp0s31f6.1000", address: "192.0.2.11" }] }));
+    expect(r.addresses.map((a) => a.label)).toEqual(["eth0:lvs", null]);
+  });
+
+  it("normalises fwmark rules", () => {
+    const r = resolvedOf(base({ fwmarks: [{ mark: 1, family: "ipv4", protocol: "tcp", destination: "192.0.2.10", ports: [443, 80] }] }));
+    expect(r.fwmarks).toEqual([{ mark: 1, family: 4, protocol: "tcp", destination: "192.0.2.10/32", ports: [80, 443] }]);
+  });
+});
+
+describe("validateDesiredState: rejected documents name the path and the problem", () => {
+  it.each<[string, unknown, string, RegExp]>([
+    ["missing generation", { ...base(), generation: undefined }, "generation", /generation .* is required/],
+    ["zero generation", base({ generation: 0 }), "generation", /must be a positive integer/],
+    ["wrong schemaVersion", { ...base(), schemaVersion: 2 }, "schemaVersion", /schemaVersion must be 1/],
+    ["missing section (partial document)", { schemaVersion: 1, generation: 4, ipvs: { services: [] } }, "addresses", /expected array/],
+    ["unknown scheduler", base({ ipvs: { services: [web({ scheduler: "fastest" })] } }), "ipvs.services[0].scheduler", /unknown scheduler "fastest"/],
+    ["bad VIP", base({ ipvs: { services: [web({ address: "192.0.2.300" })] } }), "ipvs.services[0].address", /not an IP address/],
+    ["bad destination", base({ ipvs: { services: [web({ destinations: [{ address: "rs1", forwarding: "dr" }] })] } }), "ipvs.services[0].destinations[0].address", /not an IP address/],
+    [
+      "duplicate service",
+      base({ ipvs: { services: [web(), web({ address: "192.0.2.010".replace("010", "10") })] } }),
+      "ipvs.services[1]",
+      /duplicate service tcp 192.0.2.10:80 \(also ipvs.services\[0\]\)/,
+    ],
+    [
+      "duplicate destination",
+      base({ ipvs: { services: [web({ destinations: [{ address: "10.0.0.11", forwarding: "dr" }, { address: "10.0.0.11", port: 80, forwarding: "dr", weight: 3 }] })] } }),
+      "ipvs.services[0].destinations[1]",
+      /duplicate destination 10.0.0.11:80/,
+    ],
+    [
+      "DR port remap",
+      base({ ipvs: { services: [web({ destinations: [{ address: "10.0.0.11", port: 8080, forwarding: "dr" }] })] } }),
+      "ipvs.services[0].destinations[0].port",
+      /DR forwarding cannot change the port \(service port 80, destination port 8080\).*NAT/,
+    ],
+    [
+      "TUN port remap",
+      base({ ipvs: { services: [web({ destinations: [{ address: "10.0.0.11", port: 81, forwarding: "tun" }] })] } }),
+      "ipvs.services[0].destinations[0].port",
+      /TUN forwarding cannot change the port/,
+    ],
+    [
+      "family mix",
+      base({ ipvs: { services: [web({ destinations: [{ address: "2001:db8::11", forwarding: "nat" }] })] } }),
+      "ipvs.services[0].destinations[0].address",
+      /IPv6 but the service is IPv4/,
+    ],
+    [
+      "IPv6 netmask as dotted mask",
+      base({ ipvs: { services: [web({ address: "2001:db8::10", destinations: [], persistence: { timeout: 60, netmask: "255.255.255.0" } })] } }),
+      "ipvs.services[0].persistence.netmask",
+      /not valid for an IPv6 service/,
+    ],
+    [
+      "non-contiguous IPv4 netmask",
+      base({ ipvs: { services: [web({ persistence: { timeout: 60, netmask: "255.0.255.0" } })] } }),
+      "ipvs.services[0].persistence.netmask",
+      /not a valid IPv4 netmask/,
+    ],
+    [
+      "IPv4 prefix out of range",
+      base({ ipvs: { services: [web({ persistence: { timeout: 60, netmask: 33 } })] } }),
+      "ipvs.services[0].persistence.netmask",
+      /not a valid IPv4 netmask/,
+    ],
+    [
+      "fwmark service with a port",
+      base({ ipvs: { services: [{ protocol: "fwmark", fwmark: 1, family: "ipv4", port: 80, scheduler: "rr", destinations: [] }] } }),
+      "ipvs.services[0].port",
+      /matches packets by mark, not by port/,
+    ],
+    [
+      "fwmark DR destination with a port",
+      base({ ipvs: { services: [{ protocol: "fwmark", fwmark: 1, family: "ipv4", scheduler: "rr", destinations: [{ address: "10.0.0.11", port: 80, forwarding: "dr" }] }] } }),
+      "ipvs.services[0].destinations[0].port",
+      /takes no port/,
+    ],
+    ["unknown protocol", base({ ipvs: { services: [web({ protocol: "sctp" })] } }), "ipvs.services[0].protocol", /unknown protocol "sctp"/],
+    ["flag of another scheduler", base({ ipvs: { services: [web({ scheduler: "rr", schedulerFlags: ["sh-port"] })] } }), "ipvs.services[0].schedulerFlags", /belongs to the sh scheduler/],
+    ["flag-3 on sh", base({ ipvs: { services: [web({ scheduler: "sh", schedulerFlags: ["flag-3"] })] } }), "ipvs.services[0].schedulerFlags", /not supported with the sh scheduler/],
+    ["same flag bit twice", base({ ipvs: { services: [web({ scheduler: "sh", schedulerFlags: ["flag-1", "sh-fallback"] })] } }), "ipvs.services[0].schedulerFlags", /listed twice/],
+    ["pe without persistence", base({ ipvs: { services: [web({ persistenceEngine: "sip" })] } }), "ipvs.services[0].persistenceEngine", /needs persistence/],
+    ["port 0 without persistence", base({ ipvs: { services: [web({ port: 0, destinations: [] })] } }), "ipvs.services[0].port", /only allowed for persistent/],
+    ["weight above 65535", base({ ipvs: { services: [web({ destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 65536 }] })] } }), "ipvs.services[0].destinations[0].weight", /65535/],
+    [
+      "lower threshold above upper",
+      base({ ipvs: { services: [web({ destinations: [{ address: "10.0.0.11", forwarding: "dr", upperThreshold: 10, lowerThreshold: 20 }] })] } }),
+      "ipvs.services[0].destinations[0].lowerThreshold",
+      /above upperThreshold/,
+    ],
+    ["VIP with a network prefix", base({ addresses: [{ interface: "eth0", address: "192.0.2.10/24" }] }), "addresses[0].address", /use \/32, not \/24/],
+    ["bad interface name", base({ addresses: [{ interface: "eth0:1", address: "192.0.2.10" }] }), "addresses[0].interface", /Linux interface name/],
+    [
+      "duplicate address",
+      base({ addresses: [{ interface: "lo", address: "192.0.2.10" }], realServer: { forwarding: "dr", vips: ["192.0.2.10"] } }),
+      "realServer.vips[0]",
+      /duplicate address lo 192.0.2.10\/32 \(also addresses\[0\].address\)/,
+    ],
+    ["sysctl outside net.*", base({ sysctls: { "kernel.panic": 1 } }), 'sysctls["kernel.panic"]', /not a net.ipv4/],
+    ["sysctl value with spaces", base({ sysctls: { "net.ipv4.ip_forward": "1 2" } }), 'sysctls["net.ipv4.ip_forward"]', /single word/],
+    [
+      "sysctl contradicting the real-server setup",
+      base({ realServer: { forwarding: "dr", vips: ["192.0.2.10"] }, sysctls: { "net.ipv4.conf.all.arp_ignore": 0 } }),
+      'sysctls["net.ipv4.conf.all.arp_ignore"]',
+      /conflicts with realServer, which needs net.ipv4.conf.all.arp_ignore=1/,
+    ],
+    ["fwmark rule family mismatch", base({ fwmarks: [{ mark: 1, family: "ipv6", protocol: "tcp", destination: "192.0.2.10" }] }), "fwmarks[0].destination", /not an ipv6 address/],
+    ["fwmark rule duplicate port", base({ fwmarks: [{ mark: 1, family: "ipv4", protocol: "tcp", destination: "192.0.2.10", ports: [80, 80] }] }), "fwmarks[0].ports", /port 80 is listed twice/],
+    ["unknown top-level key", { ...base(), services: [] }, "(document)", /Unrecognized key: "services"/],
+  ])("%s", (_name, input, path, message) => {
+    const issues = issuesOf(input);
+    expect(issues).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it("reports every problem at once", () => {
+    // schema errors (types, enums) are reported together; cross-field errors together once the types are right
+    expect(issuesOf(base({ generation: -1, ipvs: { services: [web({ scheduler: "nope" })] } })).map((i) => i.path)).toEqual(["generation", "ipvs.services[0].scheduler"]);
+    const issues = issuesOf(
+      base({ ipvs: { services: [web({ address: "x" }), web({ port: 81, destinations: [{ address: "10.0.0.11", port: 82, forwarding: "dr" }] })] }, addresses: [{ interface: "eth0", address: "1.2.3.4/8" }] }),
+    );
+    expect(issues.map((i) => i.path)).toEqual(["ipvs.services[0].address", "ipvs.services[1].destinations[0].port", "addresses[0].address"]);
+  });
+});
+
+describe("checkInterfaces", () => {
+  it("rejects unknown interfaces for addresses and per-interface sysctls, but not tunnels the agent brings up", () => {
+    const r = resolvedOf(
+      base({
+        addresses: [{ interface: "eth1", address: "192.0.2.10" }],
+        realServer: { forwarding: "tun", vips: ["192.0.2.11"] },
+        sysctls: { "net.ipv4.conf.bond0.rp_filter": 0, "net.ipv4.ip_forward": 1 },
+      }),
+    );
+    const issues = checkInterfaces(r, ["lo", "eth0"]);
+    expect(issues.map((i) => i.path)).toEqual(['addresses["eth1 192.0.2.10/32"]', 'sysctls["net.ipv4.conf.bond0.rp_filter"]']);
+    expect(issues[0].message).toMatch(/unknown interface "eth1" .*this host has: eth0, lo/);
+    expect(checkInterfaces(r, ["lo", "eth0", "eth1", "bond0"])).toEqual([]);
+  });
+});
+
+describe("sysctl keys", () => {
+  it("maps to /proc/sys paths with VLAN dots", () => {
+    expect(sysctlPath("net.ipv4.conf.eth0/100.rp_filter")).toBe("net/ipv4/conf/eth0.100/rp_filter");
+    expect(sysctlInterface("net.ipv4.conf.eth0/100.rp_filter")).toBe("eth0.100");
+    expect(sysctlInterface("net.ipv4.conf.all.rp_filter")).toBeNull();
+    expect(sysctlInterface("net.ipv4.vs.conn_reuse_mode")).toBeNull();
+  });
+});
+
+describe("docs/desired-state.schema.json", () => {
+  it("is generated from the zod schema (run `npx tsx agent/scripts/write-json-schema.ts` after changing it)", () => {
+    const checkedIn = readFileSync(path.resolve(__dirname, "../../docs/desired-state.schema.json"), "utf8");
+    expect(checkedIn).toBe(desiredStateJsonSchemaText());
+  });
+});
