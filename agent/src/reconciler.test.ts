@@ -1,0 +1,255 @@
+import { describe, expect, it } from "vitest";
+import { validateDesiredState, type DesiredStateInput, type ResolvedState } from "../../shared/desired-state";
+import { FakeKernel } from "./kernel/fake";
+import { MemoryStore, Reconciler, HostMismatchError } from "./reconciler";
+
+function doc(overrides: Partial<DesiredStateInput> = {}, generation = 1): DesiredStateInput {
+  return { schemaVersion: 1, generation, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides };
+}
+
+function resolve(document: DesiredStateInput): ResolvedState {
+  const result = validateDesiredState(document);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.resolved;
+}
+
+const service = (i: number, extra: Record<string, unknown> = {}) => ({
+  protocol: "tcp",
+  address: `192.0.2.${i}`,
+  port: 80,
+  scheduler: "wlc",
+  destinations: [
+    { address: "10.0.0.11", forwarding: "dr" },
+    { address: "10.0.0.12", forwarding: "dr" },
+  ],
+  ...extra,
+});
+
+function setup(kernel = new FakeKernel()) {
+  const store = new MemoryStore();
+  return { kernel, store, reconciler: new Reconciler(kernel, store) };
+}
+
+async function apply(reconciler: Reconciler, document: DesiredStateInput, options: { fresh?: "basic" | "full" } = {}) {
+  return reconciler.reconcile(resolve(document), document, options);
+}
+
+describe("Reconciler with the fake kernel", () => {
+  it("applies, verifies and converges; a second plan is empty; the desired state and ownership are stored", async () => {
+    const { kernel, store, reconciler } = setup();
+    const d = doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth0", address: "192.0.2.10" }], sysctls: { "net.ipv4.ip_forward": 1 } });
+    const outcome = await apply(reconciler, d);
+    expect(outcome.results.every((r) => r.ok)).toBe(true);
+    expect(outcome.converged).toBe(true);
+    expect(kernel.calls.filter((c) => c.startsWith("ipvsadm -R"))).toEqual(["ipvsadm -R (3 lines)"]);
+    expect(store.desired).toEqual(d);
+    expect(store.ledger).toMatchObject({ services: ["tcp 192.0.2.10:80"], addresses: ["eth0 192.0.2.10/32"], sysctls: { "net.ipv4.ip_forward": "0" } });
+    expect((await new Reconciler(kernel, store).plan(resolve(d))).ops).toEqual([]);
+  });
+
+  it("is idempotent: applying twice changes nothing the second time", async () => {
+    const { kernel, reconciler } = setup();
+    const d = doc({ ipvs: { services: [service(10), service(11, { scheduler: "sh", schedulerFlags: ["sh-port"], persistence: { timeout: 60 } })] }, fwmarks: [{ mark: 3, family: "ipv4", protocol: "tcp", destination: "192.0.2.12" }] });
+    await apply(reconciler, d);
+    const callsAfterFirst = kernel.calls.length;
+    const second = await apply(new Reconciler(kernel, reconciler.store), d);
+    expect(second.ops).toEqual([]);
+    expect(kernel.calls.length).toBe(callsAfterFirst);
+  });
+
+  it("never touches a foreign service or address, and reports a conflict for an unowned desired service", async () => {
+    const kernel = new FakeKernel();
+    kernel.addForeignService("-A -t 198.51.100.1:80 -s rr", ["-a -t 198.51.100.1:80 -r 10.0.0.50:80 -g -w 1"]);
+    kernel.addForeignService("-A -t 192.0.2.11:80 -s rr");
+    kernel.addForeignAddress("eth0", "198.51.100.1/32");
+    const { reconciler } = setup(kernel);
+    const outcome = await apply(reconciler, doc({ ipvs: { services: [service(10), service(11)] } }));
+    const conflict = outcome.results.find((r) => r.op.kind === "ipvs-conflict")!;
+    expect(conflict.ok).toBe(false);
+    expect(conflict.error).toMatch(/tcp 192.0.2.11:80 already exists but was not created by lvs-agent/);
+    expect(outcome.converged).toBe(false);
+    expect(kernel.services.get("tcp 192.0.2.11:80")!.scheduler).toBe("rr");
+    // removing everything we own leaves the foreign objects
+    await apply(reconciler, doc({}, 2));
+    expect(kernel.serviceKeys()).toEqual(["tcp 192.0.2.11:80", "tcp 198.51.100.1:80"]);
+    expect(kernel.services.get("tcp 198.51.100.1:80")!.destinations).toHaveLength(1);
+    expect(kernel.links.get("eth0")!.addresses.map((a) => a.address)).toEqual(["198.51.100.1"]);
+  });
+
+  it("when the batch fails, every op gets its own result and the rest is applied", async () => {
+    const { kernel, reconciler } = setup();
+    kernel.failures.push({ match: /-r 10\.0\.0\.12:80/, message: "Memory allocation problem" });
+    const outcome = await apply(reconciler, doc({ ipvs: { services: [service(10), service(11)] } }));
+    const failed = outcome.results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.op.command)).toEqual(["ipvsadm -a -t 192.0.2.10:80 -r 10.0.0.12:80 -g -w 1", "ipvsadm -a -t 192.0.2.11:80 -r 10.0.0.12:80 -g -w 1"]);
+    expect(failed.every((r) => r.error === "Memory allocation problem")).toBe(true);
+    expect(outcome.results.filter((r) => r.ok)).toHaveLength(4);
+    expect(outcome.converged).toBe(false);
+    expect(kernel.services.get("tcp 192.0.2.10:80")!.destinations.map((d) => d.key)).toEqual(["10.0.0.11:80"]);
+    // once the cause is gone, the next reconcile (cache dropped after the failure) repairs it
+    kernel.failures = [];
+    const retry = await apply(reconciler, doc({ ipvs: { services: [service(10), service(11)] } }));
+    expect(retry.ops.map((op) => op.command)).toEqual(["ipvsadm -a -t 192.0.2.10:80 -r 10.0.0.12:80 -g -w 1", "ipvsadm -a -t 192.0.2.11:80 -r 10.0.0.12:80 -g -w 1"]);
+    expect(retry.converged).toBe(true);
+  });
+
+  it("without IPVS, plan works and apply fails the IPVS ops with a clear message (other ops still apply)", async () => {
+    const { kernel, reconciler } = setup(new FakeKernel({ ipvsAvailable: false }));
+    const d = doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth0", address: "192.0.2.10" }] });
+    const { ops } = await reconciler.plan(resolve(d));
+    expect(ops.map((op) => op.kind)).toEqual(["address-add", "ipvs-add-service", "ipvs-add-dest", "ipvs-add-dest"]);
+    const outcome = await apply(reconciler, d);
+    expect(outcome.results.filter((r) => !r.ok).map((r) => r.error)).toEqual(Array(3).fill(expect.stringMatching(/IPVS is not available in this kernel.*nothing applied/)));
+    expect(kernel.links.get("eth0")!.addresses).toHaveLength(1);
+  });
+
+  it("rejects an unknown interface before changing anything", async () => {
+    const { kernel, reconciler } = setup();
+    await expect(apply(reconciler, doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth9", address: "192.0.2.10" }] }))).rejects.toBeInstanceOf(HostMismatchError);
+    expect(kernel.calls).toEqual([]);
+  });
+
+  it("restores sysctls and IPVS timeouts to their first recorded value when they leave the desired state", async () => {
+    const { kernel, store, reconciler } = setup();
+    await apply(reconciler, doc({ sysctls: { "net.ipv4.vs.conn_reuse_mode": 0 }, ipvs: { services: [], timeouts: { tcp: 600, tcpfin: 60, udp: 60 } } }));
+    await apply(reconciler, doc({ sysctls: { "net.ipv4.vs.conn_reuse_mode": 2 }, ipvs: { services: [], timeouts: { tcp: 300, tcpfin: 60, udp: 60 } } }, 2));
+    expect(store.ledger.sysctls).toEqual({ "net.ipv4.vs.conn_reuse_mode": "1" });
+    expect(store.ledger.timeouts).toEqual({ tcp: 900, tcpfin: 120, udp: 300 });
+    const outcome = await apply(reconciler, doc({}, 3));
+    expect(outcome.ops.map((op) => op.command)).toEqual(["ipvsadm --set 900 120 300", "sysctl -w net.ipv4.vs.conn_reuse_mode=1"]);
+    expect(kernel.sysctlValues.get("net.ipv4.vs.conn_reuse_mode")).toBe("1");
+    expect(store.ledger.sysctls).toEqual({});
+    expect(store.ledger.timeouts).toBeNull();
+  });
+
+  it("brings a TUN real server up and back down", async () => {
+    const { kernel, reconciler } = setup();
+    const rs = doc({ realServer: { forwarding: "tun", vips: ["192.0.2.10"] } });
+    // tunl0 appears only when ipip is loaded; its rp_filter key exists from then on
+    kernel.sysctlValues.set("net.ipv4.conf.tunl0.rp_filter", "1");
+    const outcome = await apply(reconciler, rs);
+    expect(outcome.results.every((r) => r.ok)).toBe(true);
+    expect(kernel.links.get("tunl0")).toMatchObject({ up: true, addresses: [{ address: "192.0.2.10", prefix: 32, label: "tunl0:lvs" }] });
+    await apply(reconciler, doc({}, 2));
+    expect(kernel.links.get("tunl0")).toMatchObject({ up: false, addresses: [] });
+    expect(kernel.sysctlValues.get("net.ipv4.conf.all.arp_ignore")).toBe("0");
+  });
+
+  it("records ownership before changing the kernel (a crash mid-apply leaves nothing unowned)", async () => {
+    const { kernel, store, reconciler } = setup();
+    let ledgerAtRestore: string[] = [];
+    const restore = kernel.ipvs.restore;
+    kernel.ipvs.restore = async (lines) => {
+      ledgerAtRestore = store.readLedger().services;
+      return restore(lines);
+    };
+    await apply(reconciler, doc({ ipvs: { services: [service(10)] } }));
+    expect(ledgerAtRestore).toEqual(["tcp 192.0.2.10:80"]);
+  });
+
+  it("the daemon path plans small changes against its cache and reads back only the touched service", async () => {
+    const { kernel, reconciler } = setup();
+    const services = Array.from({ length: 50 }, (_, i) => service(i + 1));
+    await apply(reconciler, doc({ ipvs: { services } }));
+    const reads = { ...kernel.reads };
+    const changed = services.map((s, i) => (i === 7 ? { ...s, destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 9 }, s.destinations[1]] } : s));
+    const outcome = await apply(reconciler, doc({ ipvs: { services: changed } }, 2));
+    expect(outcome.ops.map((op) => op.command)).toEqual(["ipvsadm -e -t 192.0.2.8:80 -r 10.0.0.11:80 -g -w 9"]);
+    expect(outcome.converged).toBe(true);
+    expect(kernel.reads).toEqual({ ...reads, services: reads.services + 1 });
+  });
+
+  it("a periodic full read finds and repairs drift of owned objects, and hand-made objects stay", async () => {
+    const { kernel, reconciler } = setup();
+    const d = doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth0", address: "192.0.2.10" }] });
+    await apply(reconciler, d);
+    kernel.services.get("tcp 192.0.2.10:80")!.destinations.splice(0, 1); // ipvsadm -d by hand
+    kernel.services.get("tcp 192.0.2.10:80")!.flags = ["flag-1"]; // -E by hand: only a full read shows flags
+    kernel.links.get("eth0")!.addresses = [];
+    kernel.addForeignService("-A -t 198.51.100.7:80 -s rr");
+    const repair = await apply(reconciler, d, { fresh: "full" });
+    expect(repair.ops.map((op) => op.command)).toEqual([
+      "ip addr add 192.0.2.10/32 dev eth0 label eth0:lvs",
+      "ipvsadm -E -t 192.0.2.10:80 -s wlc",
+      "ipvsadm -a -t 192.0.2.10:80 -r 10.0.0.11:80 -g -w 1",
+    ]);
+    expect(repair.converged).toBe(true);
+    expect(kernel.services.has("tcp 198.51.100.7:80")).toBe(true);
+  });
+});
+
+/* ---------- property-style: random transitions ---------- */
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomDesired(random: () => number, generation: number): DesiredStateInput {
+  const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+  const services = [];
+  for (let i = 1; i <= 6; i++) {
+    if (random() < 0.4) continue;
+    const protocol = pick(["tcp", "udp", "fwmark"] as const);
+    const scheduler = pick(["rr", "wlc", "sh", "mh", "wrr"] as const);
+    const destinations = [];
+    for (let j = 11; j <= 14; j++) {
+      if (random() < 0.5) continue;
+      const forwarding = pick(["dr", "nat", "tun"] as const);
+      destinations.push({
+        address: `10.0.0.${j}`,
+        forwarding,
+        ...(forwarding === "nat" && protocol !== "fwmark" ? { port: pick([80, 8080]) } : {}),
+        weight: pick([0, 1, 5]),
+        ...(random() < 0.2 ? { upperThreshold: 100, lowerThreshold: 10 } : {}),
+      });
+    }
+    const common = {
+      scheduler,
+      schedulerFlags: scheduler === "sh" && random() < 0.5 ? ["sh-port"] : [],
+      ...(random() < 0.3 ? { persistence: { timeout: pick([60, 300]), netmask: pick([24, 32]) } } : {}),
+      destinations,
+    };
+    services.push(protocol === "fwmark" ? { protocol, fwmark: i, family: "ipv4", ...common } : { protocol, address: `192.0.2.${i}`, port: 80, ...common });
+  }
+  const addresses = [1, 2, 3].filter(() => random() < 0.5).map((i) => ({ interface: "eth0", address: `192.0.2.${i}` }));
+  const sysctls: Record<string, number> = {};
+  if (random() < 0.5) sysctls["net.ipv4.ip_forward"] = 1;
+  if (random() < 0.5) sysctls["net.ipv4.vs.expire_nodest_conn"] = pick([0, 1]);
+  const fwmarks = random() < 0.5 ? [{ mark: pick([1, 2]), family: "ipv4" as const, protocol: "tcp" as const, destination: "192.0.2.1", ports: [80] }] : [];
+  return doc({ ipvs: { services }, addresses, sysctls, fwmarks, realServer: random() < 0.3 ? { forwarding: "dr", vips: ["192.0.2.9"] } : null }, generation);
+}
+
+const ADDING = new Set(["sysctl-set", "link-up", "address-add", "nft-replace", "ipvs-set-timeouts", "ipvs-add-service", "ipvs-edit-service", "ipvs-add-dest", "ipvs-edit-dest"]);
+const REMOVING = new Set(["ipvs-delete-dest", "ipvs-delete-service", "address-delete", "nft-delete", "link-down", "ipvs-restore-timeouts", "sysctl-restore"]);
+
+describe("random sequences of desired states (property-style)", () => {
+  it.each(Array.from({ length: 25 }, (_, i) => i + 1))("seed %d: always converges, second plan empty, adds precede deletes, foreign objects survive", async (seed) => {
+    const random = rng(seed);
+    const kernel = new FakeKernel();
+    kernel.addForeignService("-A -t 198.51.100.1:80 -s rr", ["-a -t 198.51.100.1:80 -r 10.0.0.99:80 -g -w 1"]);
+    kernel.addForeignAddress("eth0", "198.51.100.1/32");
+    const store = new MemoryStore();
+    let daemon = new Reconciler(kernel, store);
+    for (let step = 1; step <= 8; step++) {
+      const d = randomDesired(random, step);
+      // sometimes the daemon restarts (cache lost) or does a periodic full read
+      if (random() < 0.25) daemon = new Reconciler(kernel, store);
+      const outcome = await daemon.reconcile(resolve(d), d, random() < 0.25 ? { fresh: "full" } : {});
+      expect(outcome.results.filter((r) => !r.ok)).toEqual([]);
+      expect(outcome.converged).toBe(true);
+      const kinds = outcome.ops.map((op) => op.kind as string);
+      const firstDelete = kinds.findIndex((k) => REMOVING.has(k));
+      const lastAdd = kinds.map((k) => ADDING.has(k)).lastIndexOf(true);
+      if (firstDelete >= 0) expect(lastAdd).toBeLessThan(firstDelete);
+      expect((await new Reconciler(kernel, store).plan(resolve(d))).ops).toEqual([]);
+      expect(kernel.services.get("tcp 198.51.100.1:80")!.destinations.map((x) => x.key)).toEqual(["10.0.0.99:80"]);
+      expect(kernel.links.get("eth0")!.addresses.some((a) => a.address === "198.51.100.1")).toBe(true);
+      // the kernel holds exactly the desired services plus the foreign one
+      expect(kernel.serviceKeys()).toEqual([...resolve(d).ipvs.services.map((s) => s.key), "tcp 198.51.100.1:80"].sort());
+    }
+  });
+});
