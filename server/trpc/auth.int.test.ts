@@ -168,15 +168,15 @@ describe.each(testDatabaseKinds())("auth and roles (%s)", (kind) => {
 
       const before = await databaseSnapshot(t.db);
       const attempts = [
-        viewer.call((api) => api.clusters.create({ name: "nope" })),
-        viewer.call((api) => api.clusters.delete({ id: cluster.id })),
-        viewer.call((api) => api.services.create({ clusterId: cluster.id, protocol: "TCP", address: "192.0.2.1", port: 80 })),
-        viewer.call((api) => api.hosts.create({ name: "h", managementAddress: "192.0.2.2" })),
-        viewer.call((api) => api.users.list()),
-        viewer.call((api) => api.tokens.create({ name: "t", role: "admin" })),
+        () => viewer.call((api) => api.clusters.create({ name: "nope" })),
+        () => viewer.call((api) => api.clusters.delete({ id: cluster.id })),
+        () => viewer.call((api) => api.services.create({ clusterId: cluster.id, protocol: "TCP", address: "192.0.2.1", port: 80 })),
+        () => viewer.call((api) => api.hosts.create({ name: "h", managementAddress: "192.0.2.2" })),
+        () => viewer.call((api) => api.users.list()),
+        () => viewer.call((api) => api.tokens.create({ name: "t", role: "admin" })),
       ];
       for (const attempt of attempts) {
-        const err = await expectError(attempt);
+        const err = await expectError(attempt());
         expect(err.code).toBe("FORBIDDEN");
         expect(err.message).toMatch(/needs the (operator|admin) role; you are a viewer/);
       }
@@ -189,12 +189,12 @@ describe.each(testDatabaseKinds())("auth and roles (%s)", (kind) => {
       expect(cluster.name).toBe("operator-test");
       const before = await databaseSnapshot(t.db);
       for (const attempt of [
-        operator.call((api) => api.users.list()),
-        operator.call((api) => api.users.create({ username: "mallory", password: "long enough password", role: "admin" })),
-        operator.call((api) => api.tokens.list()),
-        operator.call((api) => api.tokens.create({ name: "t", role: "viewer" })),
+        () => operator.call((api) => api.users.list()),
+        () => operator.call((api) => api.users.create({ username: "mallory", password: "long enough password", role: "admin" })),
+        () => operator.call((api) => api.tokens.list()),
+        () => operator.call((api) => api.tokens.create({ name: "t", role: "viewer" })),
       ]) {
-        expect((await expectError(attempt)).code).toBe("FORBIDDEN");
+        expect((await expectError(attempt())).code).toBe("FORBIDDEN");
       }
       expect(await databaseSnapshot(t.db)).toBe(before);
     });
