@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fromList, fromProc, mergeFullListing, parseIpvsList, parseProcIpvs } from "./listing";
-import { parseSavedRules } from "./rules";
+import { formatSavedRules, parseSavedRules } from "./rules";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
 const byKey = <T extends { key: string }>(items: T[]) => [...items].sort((a, b) => a.key.localeCompare(b.key));
@@ -79,5 +79,35 @@ describe("ipvsadm -Ln listings", () => {
     const saved = parseSavedRules(fixture("save-all-options.txt"));
     const strip = (s: { key: string; destinations: Array<{ key: string }> }) => ({ ...s, destinations: byKey(s.destinations) });
     expect(byKey(services.map(({ flagsKnown: _f, thresholdsKnown: _t, ...s }) => strip(s)))).toEqual(byKey(saved.map(strip)));
+  });
+});
+
+describe("lab recording (lab/scenarios/record-fixtures.sh: every option, with traffic)", () => {
+  it("-Sn round-trips byte for byte", () => {
+    const text = fixture("lab-ipvsadm-Sn.txt");
+    expect(formatSavedRules(parseSavedRules(text))).toBe(text);
+  });
+
+  it("the full read (/proc + -Ln --thresholds) gives what -Sn shows, plus the thresholds -Sn omits", () => {
+    const { services, hz } = mergeFullListing(parseProcIpvs(fixture("lab-proc-net-ip_vs.txt")), parseIpvsList(fixture("lab-ipvsadm-Ln-thresholds.txt")));
+    expect(hz).toBe(250);
+    const saved = parseSavedRules(fixture("lab-ipvsadm-Sn.txt"));
+    const strip = (s: { key: string; destinations: Array<{ key: string; upperThreshold: number; lowerThreshold: number }> }) => ({
+      ...s,
+      destinations: byKey(s.destinations.map((d) => ({ ...d, upperThreshold: 0, lowerThreshold: 0 }))),
+    });
+    expect(byKey(services.map(({ flagsKnown: _f, thresholdsKnown: _t, ...s }) => strip(s)))).toEqual(byKey(saved.map(strip)));
+    const https = services.find((s) => s.key === "tcp 10.0.0.100:443")!;
+    expect(https.destinations.find((d) => d.key === "10.0.0.11:8443")).toMatchObject({ forwarding: "nat", weight: 3, upperThreshold: 100, lowerThreshold: 10 });
+  });
+
+  it("every service of -Ln matches -Sn (flags, persistence, engine, forwarding, weight)", () => {
+    const listed = parseIpvsList(fixture("lab-ipvsadm-Ln.txt")).map((s) => fromList(s, null));
+    const saved = parseSavedRules(fixture("lab-ipvsadm-Sn.txt"));
+    for (const s of saved) {
+      const l = listed.find((x) => x.key === s.key)!;
+      expect({ scheduler: l.scheduler, flags: l.flags, persistence: l.persistence, pe: l.pe }).toEqual({ scheduler: s.scheduler, flags: s.flags, persistence: s.persistence, pe: s.pe });
+      expect(byKey(l.destinations).map((d) => [d.key, d.forwarding, d.weight])).toEqual(byKey(s.destinations).map((d) => [d.key, d.forwarding, d.weight]));
+    }
   });
 });
