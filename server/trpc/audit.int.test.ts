@@ -245,7 +245,7 @@ const scenarios: Record<string, Scenario> = {
 };
 
 function mutationPaths(): string[] {
-  const procedures = appRouter._def.procedures as Record<string, { _def: { type: string } }>;
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
   return Object.entries(procedures)
     .filter(([, p]) => p._def.type === "mutation")
     .map(([p]) => p)
