@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { endpoint, persistenceText, plural, relativeTime, thresholdText } from "./format";
+import { endpoint, formatDateTime, persistenceText, plural, relativeTime, thresholdText } from "./format";
 
 describe("format", () => {
   it.each([
@@ -36,6 +36,12 @@ describe("format", () => {
     ["2026-11-19T12:00:00Z", "2 d ago"],
   ])("relativeTime(%s) = %s", (iso, text) => {
     expect(relativeTime(iso, now)).toBe(text);
+  });
+
+  it("formatDateTime is fixed-width local time", () => {
+    expect(formatDateTime(null)).toBe("—");
+    expect(formatDateTime("garbage")).toBe("garbage");
+    expect(formatDateTime("2026-11-21T12:00:00Z")).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   });
 
   it("plural", () => {

@@ -25,20 +25,16 @@ export function thresholdText(upper: number, lower: number): string {
   return `${upper === 0 ? "∞" : upper} / ${lower}`;
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
-  month: "short",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
 const dateOnly = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "2-digit" });
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** Local time as "2026-11-21 13:05:09": sortable, unambiguous, fixed width. */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : dateTime.format(d);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 export function formatDate(iso: string | null | undefined): string {

@@ -16,19 +16,33 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
   if (diff.rows.length === 0) return null;
 
   if (diff.shape !== "update") {
+    // A creation lists what it was created with (folded: the summary says what it is);
+    // a deletion shows the last state, which is what one needs to restore it.
     const created = diff.shape === "create";
+    const open = created ? showAll : true;
     return (
-      <div data-testid="audit-diff" data-shape={diff.shape} className="mt-2">
-        <p className="mb-1 text-[11px] font-semibold tracking-wide text-fg-subtle uppercase">{created ? "Created with" : "Last state before deletion"}</p>
-        <dl className={cn("grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 rounded-md border px-3 py-2 sm:grid-cols-[max-content_1fr_max-content_1fr]",
-          created ? "border-ok/25 bg-diff-add/50" : "border-danger/25 bg-diff-del/50")}>
-          {diff.rows.map((row) => (
-            <div key={row.path} data-testid={`diff-row-${row.path}`} data-kind={row.kind} className="contents">
-              <dt className="font-mono text-[12px] text-fg-muted">{row.path}</dt>
-              <dd className={cn("min-w-0 font-mono text-[12px] break-all", !created && "line-through decoration-danger/40")}>{created ? row.after : row.before}</dd>
-            </div>
-          ))}
-        </dl>
+      <div data-testid="audit-diff" data-shape={diff.shape} className="mt-1.5">
+        {created && (
+          <button type="button" className="text-xs text-accent hover:underline" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
+            {showAll ? "Hide fields" : `Show the ${diff.rows.length} fields it was created with`}
+          </button>
+        )}
+        {!created && <p className="mb-1 text-[11px] font-semibold tracking-wide text-fg-subtle uppercase">Last state before deletion</p>}
+        {open && (
+          <dl
+            className={cn(
+              "mt-1 grid max-w-4xl grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 rounded-md border px-3 py-2 lg:grid-cols-[max-content_1fr_max-content_1fr]",
+              created ? "border-ok/25 bg-diff-add/50" : "border-danger/25 bg-diff-del/50",
+            )}
+          >
+            {diff.rows.map((row) => (
+              <div key={row.path} data-testid={`diff-row-${row.path}`} data-kind={row.kind} className="contents">
+                <dt className="font-mono text-[12px] text-fg-muted">{row.path}</dt>
+                <dd className="min-w-0 font-mono text-[12px] break-words">{created ? row.after : row.before}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
       </div>
     );
   }
@@ -37,7 +51,7 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
   const unchanged = diff.rows.length - changed.length;
   const rows = showAll ? diff.rows : changed;
   return (
-    <div data-testid="audit-diff" data-shape="update" className="mt-2">
+    <div data-testid="audit-diff" data-shape="update" className="mt-1.5">
       {changed.length === 0 ? (
         <p className="text-xs text-fg-subtle">No field changed.</p>
       ) : (

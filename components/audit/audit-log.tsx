@@ -203,23 +203,21 @@ type AuditEventView = Omit<AuditEvent, "before" | "after"> & { before?: unknown;
 function AuditEventItem({ event }: { event: AuditEventView }) {
   const verb = actionVerb(event.action);
   return (
-    <li data-testid="audit-event" data-action={event.action} data-entity-type={event.entityType} className="px-4 py-3">
-      <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-[13px]">
-        <time dateTime={event.at} title={event.at} className="w-44 shrink-0 font-mono text-[12px] text-fg-muted">
+    <li data-testid="audit-event" data-action={event.action} data-entity-type={event.entityType} className="px-4 py-2.5">
+      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1 text-[13px]">
+        <time dateTime={event.at} title={`${event.at} (${relativeTime(event.at)})`} className="shrink-0 font-mono text-[12px] text-fg-muted">
           {formatDateTime(event.at)}
         </time>
-        <Badge tone={actionTone(verb)} mono>
+        <Badge tone={actionTone(verb)} mono title={entityLabel(event.entityType)}>
           {event.action}
         </Badge>
-        <span className="font-medium">{entityLabel(event.entityType)}</span>
-        <span className="font-mono text-[12.5px]">{event.summary}</span>
-        {event.clusterName && <span className="text-xs text-fg-muted">in {event.clusterName}</span>}
-        <span className="ml-auto text-xs text-fg-muted">
-          by <span className="font-medium text-fg">{event.actor.name}</span> from <span className="font-mono">{event.clientAddress}</span>
-          <span className="ml-2 text-fg-subtle">{relativeTime(event.at)}</span>
+        <span className="min-w-0 text-fg">{event.summary}</span>
+        {event.clusterName && !event.summary.includes(`in ${event.clusterName}`) && <span className="text-xs text-fg-muted">in {event.clusterName}</span>}
+        <span className="ml-auto text-xs whitespace-nowrap text-fg-muted">
+          <span className="font-medium text-fg">{event.actor.name}</span> from <span className="font-mono">{event.clientAddress}</span>
         </span>
       </div>
-      <div className="pl-0 sm:pl-47">
+      <div className="pl-0 lg:pl-37">
         <AuditDiff before={event.before} after={event.after} />
       </div>
     </li>

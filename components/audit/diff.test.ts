@@ -12,7 +12,8 @@ describe("formatValue", () => {
     [false, "false"],
     [[], "[]"],
     [["edge", "dmz"], "edge, dmz"],
-    [[{ name: "eth0" }], '[{"name":"eth0"}]'],
+    [[{ name: "eth0", addresses: ["192.0.2.2/24"] }], "name=eth0 addresses=192.0.2.2/24"],
+    [[{ id: "x", address: "192.0.2.31", port: null, weight: 1 }, { address: "192.0.2.32", weight: 2 }], "address=192.0.2.31 weight=1; address=192.0.2.32 weight=2"],
     [{}, "{}"],
   ])("formats %j as %s", (value, text) => {
     expect(formatValue(value)).toBe(text);
@@ -20,8 +21,8 @@ describe("formatValue", () => {
 });
 
 describe("flatten", () => {
-  it("uses dotted paths for nested objects and drops bookkeeping timestamps", () => {
-    const flat = flatten({ vip: "192.0.2.10", persistence: { timeout: 120, netmask: null }, updatedAt: "2026-01-01", createdAt: "x" });
+  it("uses dotted paths for nested objects and drops ids and bookkeeping timestamps", () => {
+    const flat = flatten({ id: "c1", vip: "192.0.2.10", persistence: { timeout: 120, netmask: null }, updatedAt: "2026-01-01", createdAt: "x" });
     expect([...flat.entries()]).toEqual([
       ["vip", "192.0.2.10"],
       ["persistence.timeout", "120"],

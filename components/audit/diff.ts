@@ -1,10 +1,10 @@
 /**
  * Field-by-field diff of an audit event's before/after JSON snapshots.
  *
- * Nested objects are flattened to dotted paths ("persistence.timeout");
- * arrays are compared as whole values (a list of labels or interfaces is one
- * field to a reader). Bookkeeping timestamps are left out: they change on
- * every write and say nothing about the change itself.
+ * Nested objects are flattened to dotted paths ("labels.site");
+ * arrays are compared as whole values (a list of interfaces is one field to
+ * a reader), objects inside them written as "key=value" pairs. Record ids and
+ * bookkeeping timestamps are left out: they say nothing about the change.
  */
 
 export type DiffKind = "added" | "removed" | "changed" | "unchanged";
@@ -24,7 +24,7 @@ export interface AuditDiff {
   changedCount: number;
 }
 
-const IGNORED_KEYS = new Set(["createdAt", "updatedAt"]);
+const IGNORED_KEYS = new Set(["id", "createdAt", "updatedAt"]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -43,9 +43,17 @@ export function formatValue(value: unknown): string {
     if (value.every((v) => v === null || ["string", "number", "boolean"].includes(typeof v))) {
       return value.map((v) => formatValue(v)).join(", ");
     }
-    return JSON.stringify(value);
+    return value.map((v) => (isPlainObject(v) ? formatObjectInline(v) : formatValue(v))).join("; ");
   }
   return JSON.stringify(value as Json);
+}
+
+/** One object on one line: "address=192.0.2.31 weight=1", without ids, timestamps and empty values. */
+function formatObjectInline(value: Record<string, unknown>): string {
+  return Object.entries(value)
+    .filter(([k, v]) => !IGNORED_KEYS.has(k) && v !== null && v !== undefined)
+    .map(([k, v]) => `${k}=${isPlainObject(v) ? formatObjectInline(v) : formatValue(v)}`)
+    .join(" ");
 }
 
 /** Flattens nested objects into dotted paths; leaves are formatted text. */

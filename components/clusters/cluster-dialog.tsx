@@ -10,7 +10,7 @@ import type { ClusterSummary } from "@/shared/cluster/dto";
 import { useForm } from "@/components/forms/use-form";
 import { useTRPC } from "@/components/trpc/client";
 import { Dialog, DialogForm } from "@/components/ui/dialog";
-import { FormError, TextAreaField, TextField } from "@/components/ui/field";
+import { FormError, TextField } from "@/components/ui/field";
 
 export function ClusterDialog({ open, onClose, cluster }: { open: boolean; onClose: () => void; cluster?: ClusterSummary }) {
   return (
@@ -52,7 +52,7 @@ function ClusterForm({ cluster, onDone }: { cluster?: ClusterSummary; onDone: ()
   return (
     <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={cluster ? "Save cluster" : "Create cluster"} busy={create.isPending || update.isPending}>
       <TextField label="Name" required autoFocus placeholder="edge-web" {...form.text("name")} />
-      <TextAreaField label="Description" rows={2} placeholder="Public web VIPs in the primary site" {...form.text("description")} />
+      <TextField label="Description" maxLength={500} placeholder="Public web VIPs in the primary site" {...form.text("description")} />
       <FormError message={form.formError} />
     </DialogForm>
   );

@@ -107,7 +107,7 @@ function RealServerForm({ service, realServer, onDone }: { service: VirtualServi
   return (
     <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={realServer ? "Save real server" : "Add real server"} busy={create.isPending || update.isPending}>
       <div className="grid grid-cols-6 gap-3">
-        <SelectField label="Host" className="col-span-2" name="hostId" value={v.hostId} error={form.errors.hostId}
+        <SelectField label="Host" className="col-span-3" name="hostId" value={v.hostId} error={form.errors.hostId}
           hint={hosts.data && hosts.data.length === 0 ? "No hosts in the inventory" : undefined}
           onChange={(e) => form.set("hostId", e.target.value)}>
           <option value="">— bare address —</option>
@@ -122,11 +122,11 @@ function RealServerForm({ service, realServer, onDone }: { service: VirtualServi
           placeholder={selectedHost ? `${selectedHost.managementAddress} (host's address)` : "192.0.2.21"}
           hint={selectedHost ? "Empty = the host's management address" : undefined}
           {...form.text("address")} />
-        <TextField label="Port" className="col-span-1" mono inputMode="numeric" placeholder={servicePort}
-          hint={v.forwarding === "NAT" ? "NAT may remap" : "= VIP port"} {...form.text("port")} />
       </div>
       <div className="grid grid-cols-6 gap-3">
-        <SelectField label="Forwarding" className="col-span-3" name="forwarding" value={v.forwarding} error={form.errors.forwarding}
+        <TextField label="Port" className="col-span-2" mono inputMode="numeric" placeholder={servicePort}
+          hint={v.forwarding === "NAT" ? "Empty = VIP port; NAT may remap" : "Empty = VIP port"} {...form.text("port")} />
+        <SelectField label="Forwarding" className="col-span-4" name="forwarding" value={v.forwarding} error={form.errors.forwarding}
           onChange={(e) => form.set("forwarding", e.target.value as ForwardingMethod)}>
           {FORWARDING_METHODS.map((m) => (
             <option key={m} value={m}>
@@ -134,11 +134,11 @@ function RealServerForm({ service, realServer, onDone }: { service: VirtualServi
             </option>
           ))}
         </SelectField>
-        <TextField label="Weight" className="col-span-3" mono inputMode="numeric" required hint="0–65535; 0 drains (no new connections)" {...form.text("weight")} />
       </div>
       <div className="grid grid-cols-6 gap-3">
-        <TextField label="Upper threshold (-x)" className="col-span-3" mono inputMode="numeric" hint="Max connections; 0 = no limit" {...form.text("upperThreshold")} />
-        <TextField label="Lower threshold (-y)" className="col-span-3" mono inputMode="numeric" hint="Resume below this; 0 = none" {...form.text("lowerThreshold")} />
+        <TextField label="Weight" className="col-span-2" mono inputMode="numeric" required hint="0–65535; 0 = drain" {...form.text("weight")} />
+        <TextField label="Upper threshold (-x)" className="col-span-2" mono inputMode="numeric" hint="Max connections; 0 = none" {...form.text("upperThreshold")} />
+        <TextField label="Lower threshold (-y)" className="col-span-2" mono inputMode="numeric" hint="Resume below; 0 = none" {...form.text("lowerThreshold")} />
       </div>
       <CheckboxField name="enabled" label="Enabled" checked={v.enabled} onChange={(checked) => form.set("enabled", checked)} error={form.errors.enabled} />
       <FormError message={form.formError} />

@@ -16,7 +16,7 @@ import { readInteger, useForm } from "@/components/forms/use-form";
 import type { FieldErrors } from "@/components/forms/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { Dialog, DialogForm } from "@/components/ui/dialog";
-import { CheckboxField, FormError, SelectField, TextAreaField, TextField } from "@/components/ui/field";
+import { CheckboxField, FormError, SelectField, TextField } from "@/components/ui/field";
 import { endpoint } from "@/components/format";
 
 export function ServiceDialog({ open, onClose, clusterId, service }: { open: boolean; onClose: () => void; clusterId: string; service?: VirtualService }) {
@@ -85,8 +85,8 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
 
   return (
     <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={service ? "Save service" : "Create service"} busy={create.isPending || update.isPending}>
-      <div className="grid grid-cols-6 gap-3">
-        <SelectField label="Protocol" className="col-span-2" value={v.protocol} name="protocol" error={form.errors.protocol}
+      <div className="grid grid-cols-12 gap-3">
+        <SelectField label="Protocol" className="col-span-3" value={v.protocol} name="protocol" error={form.errors.protocol}
           onChange={(e) => form.set("protocol", e.target.value as Protocol)}>
           {PROTOCOLS.map((p) => (
             <option key={p} value={p}>
@@ -94,12 +94,12 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
             </option>
           ))}
         </SelectField>
-        <TextField label="Virtual IP (VIP)" className="col-span-3" mono required autoFocus placeholder="192.0.2.10 or 2001:db8::10"
+        <TextField label="Virtual IP (VIP)" className="col-span-5" mono required autoFocus placeholder="192.0.2.10 or 2001:db8::10"
           autoComplete="off" spellCheck={false} {...form.text("address")} />
         {isFwmark ? (
-          <TextField label="Firewall mark" className="col-span-1" mono required inputMode="numeric" placeholder="1" {...form.text("fwmark")} />
+          <TextField label="Firewall mark" className="col-span-4" mono required inputMode="numeric" placeholder="1" {...form.text("fwmark")} />
         ) : (
-          <TextField label="Port" className="col-span-1" mono required inputMode="numeric" placeholder="80" {...form.text("port")} />
+          <TextField label="Port" className="col-span-4" mono required inputMode="numeric" placeholder="80" {...form.text("port")} />
         )}
       </div>
       {isFwmark && (
@@ -152,7 +152,7 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
         </div>
       </fieldset>
 
-      <TextAreaField label="Description" rows={2} placeholder="What this service is for" {...form.text("description")} />
+      <TextField label="Description" maxLength={500} placeholder="What this service is for" {...form.text("description")} />
       <CheckboxField name="enabled" label="Enabled" hint="A disabled service stays in the panel but is not published to the directors."
         checked={v.enabled} onChange={(checked) => form.set("enabled", checked)} error={form.errors.enabled} />
       <FormError message={form.formError} />

@@ -100,7 +100,9 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
   return (
     <Panel testId="services-panel">
       <div className="flex flex-wrap items-center gap-2 border-b border-line px-4 py-2.5">
-        <h2 className="mr-2 text-[13px] font-semibold">Virtual services</h2>
+        <h2 className="mr-2 text-[13px] font-semibold">
+          Virtual services <span className="font-normal text-fg-subtle">({totalServices.toLocaleString("en-US")})</span>
+        </h2>
         <div className="relative">
           <span className="pointer-events-none absolute top-1/2 left-2 -translate-y-1/2 text-fg-subtle">
             <SearchIcon />
@@ -111,8 +113,8 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
             data-testid="service-search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            placeholder="VIP, port, real server, description…"
-            className="h-8 w-72 rounded-md border border-line-strong bg-surface pr-2 pl-7 text-[13px] placeholder:text-fg-subtle"
+            placeholder="Search VIP, port, address…"
+            className="h-8 w-80 rounded-md border border-line-strong bg-surface pr-2 pl-7 text-[13px] placeholder:text-fg-subtle"
           />
         </div>
         <label className="flex items-center gap-1.5 text-xs text-fg-muted">
@@ -262,6 +264,10 @@ function ServiceRows({
                 {service.description}
               </span>
             )}
+            <span className="ml-auto pl-2 text-xs whitespace-nowrap text-fg-subtle">
+              {plural(service.realServers.length, "real server")}
+              {service.realServers.length > 0 && rsEnabled !== service.realServers.length && <span className="text-warn"> · {rsEnabled} taking traffic</span>}
+            </span>
           </div>
         </td>
         <td className={table.td}>
@@ -273,10 +279,7 @@ function ServiceRows({
         <td className={`${table.td} font-mono text-[12.5px]`}>
           {service.persistenceTimeout === null ? <span className="text-fg-subtle">not persistent</span> : persistenceText(service.persistenceTimeout, service.persistenceNetmask, service.persistenceEngine)}
         </td>
-        <td className={`${table.td} text-xs text-fg-muted`}>
-          {plural(service.realServers.length, "real server")}
-          {service.realServers.length > 0 && rsEnabled !== service.realServers.length && <span className="text-warn"> · {rsEnabled} taking traffic</span>}
-        </td>
+        <td className={table.td} />
         <td className={table.td}>
           <EnabledState enabled={service.enabled} />
         </td>

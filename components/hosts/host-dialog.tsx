@@ -15,7 +15,7 @@ import { useForm } from "@/components/forms/use-form";
 import { useTRPC } from "@/components/trpc/client";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogForm } from "@/components/ui/dialog";
-import { FormError, TextAreaField, TextField } from "@/components/ui/field";
+import { FormError, TextField } from "@/components/ui/field";
 import { PlusIcon, TrashIcon } from "@/components/ui/icons";
 import { IconButton } from "@/components/ui/icon-button";
 
@@ -147,7 +147,7 @@ function HostForm({ host, onDone }: { host?: Host; onDone: () => void }) {
         {form.errors.labels && <p data-testid="field-error-labels" className="mt-1 text-xs text-danger">{form.errors.labels}</p>}
       </fieldset>
 
-      <TextAreaField label="Description" rows={2} {...form.text("description")} />
+      <TextField label="Description" maxLength={500} {...form.text("description")} />
       <FormError message={form.formError} />
     </DialogForm>
   );

@@ -93,6 +93,9 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
           <div className="flex h-12 items-center gap-2 border-b border-line px-4">
             <Logo />
             <span className="font-mono text-[13px] font-semibold tracking-tight">lvs-control</span>
+            <span className="ml-auto">
+              <ThemeToggle compact />
+            </span>
           </div>
           <nav aria-label="Main" className="flex-1 space-y-0.5 overflow-y-auto p-2">
             {MAIN_NAV.map((item) => (
@@ -108,19 +111,16 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
             )}
           </nav>
           <div className="border-t border-line p-2">
-            <div className="flex items-center justify-between gap-2 px-2 py-1.5">
-              <div className="min-w-0">
-                <p data-testid="account-name" className="truncate text-[13px] font-medium" title={user.username}>
-                  {user.username}
-                </p>
-                <RoleBadge role={user.role} testId="account-role" />
-              </div>
+            <div className="flex items-center gap-2 px-2 pt-1 pb-2">
+              <p data-testid="account-name" className="min-w-0 truncate text-[13px] font-medium" title={user.username}>
+                {user.username}
+              </p>
+              <RoleBadge role={user.role} testId="account-role" />
             </div>
-            <div className="mt-1 flex items-center justify-between gap-1">
+            <div className="flex items-center justify-between gap-1 whitespace-nowrap">
               <Link href="/account" className="rounded-md px-2 py-1 text-xs text-fg-muted hover:bg-surface-3 hover:text-fg" aria-current={isActive("/account") ? "page" : undefined}>
                 Account
               </Link>
-              <ThemeToggle />
               <button
                 type="button"
                 data-testid="logout-button"

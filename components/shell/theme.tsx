@@ -31,7 +31,7 @@ function readChoice(): ThemeChoice {
 const NEXT: Record<ThemeChoice, ThemeChoice> = { system: "light", light: "dark", dark: "system" };
 const LABEL: Record<ThemeChoice, string> = { system: "System", light: "Light", dark: "Dark" };
 
-export function ThemeToggle() {
+export function ThemeToggle({ compact = false }: { compact?: boolean }) {
   const [choice, setChoice] = useState<ThemeChoice | null>(null);
 
   useEffect(() => {
@@ -68,7 +68,7 @@ export function ThemeToggle() {
       }}
     >
       <ThemeIcon choice={current} />
-      <span className="text-xs">{LABEL[current]}</span>
+      {!compact && <span className="text-xs">{LABEL[current]}</span>}
     </button>
   );
 }

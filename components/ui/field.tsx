@@ -30,14 +30,15 @@ export function FieldFrame({ label, name, error, hint, className, children, requ
   const describedBy = [error ? errorId : null, hint ? hintId : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className={cn("min-w-0", className)}>
-      <label htmlFor={id} className="mb-1 block text-xs font-medium text-fg-muted">
-        {label}
+      <div className="mb-1 flex items-baseline gap-0.5 text-xs font-medium text-fg-muted">
+        <label htmlFor={id}>{label}</label>
+        {/* Outside the label so the accessible name stays exactly the label text. */}
         {required && (
-          <span aria-hidden className="ml-0.5 text-fg-subtle">
+          <span aria-hidden className="text-fg-subtle">
             *
           </span>
         )}
-      </label>
+      </div>
       {children({ id, describedBy, invalid: Boolean(error) })}
       {hint && !error && (
         <p id={hintId} className="mt-1 text-[11.5px] text-fg-subtle">

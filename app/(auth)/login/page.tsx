@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card";
 import { LoginForm } from "@/components/auth/login-form";
 import { safeNextPath } from "@/components/auth/next-path";
-import { getCurrentUser } from "@/server/auth/current-user";
+import { getCurrentUser, needsSetup } from "@/server/auth/current-user";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -11,6 +11,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { next } = await searchParams;
   const nextPath = typeof next === "string" ? next : undefined;
   if (await getCurrentUser()) redirect(safeNextPath(nextPath));
+  if (await needsSetup()) redirect("/setup");
   return (
     <AuthCard title="Sign in" description="Use your lvs-control account.">
       <LoginForm next={nextPath} />

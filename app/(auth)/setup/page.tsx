@@ -2,12 +2,13 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card";
 import { SetupForm } from "@/components/auth/setup-form";
-import { getCurrentUser } from "@/server/auth/current-user";
+import { getCurrentUser, needsSetup } from "@/server/auth/current-user";
 
 export const metadata: Metadata = { title: "First run" };
 
 export default async function SetupPage() {
   if (await getCurrentUser()) redirect("/clusters");
+  if (!(await needsSetup())) redirect("/login");
   return (
     <AuthCard
       title="Create the administrator"
