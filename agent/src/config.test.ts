@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+const files = (content: Record<string, string>) => (file: string) => {
+  if (!(file in content)) throw Object.assign(new Error(`ENOENT: ${file}`), { code: "ENOENT" });
+  return content[file];
+};
+
+describe("loadConfig", () => {
+  it("defaults when the default file is absent", () => {
+    expect(loadConfig({ env: {}, readFile: files({}) })).toEqual({ stateDir: "/var/lib/lvs-agent", intervalSeconds: 10 });
+  });
+
+  it("file < environment < flags", () => {
+    const readFile = files({ "/etc/lvs-agent/config.json": '{"stateDir":"/from/file","intervalSeconds":30}' });
+    expect(loadConfig({ env: {}, readFile })).toEqual({ stateDir: "/from/file", intervalSeconds: 30 });
+    expect(loadConfig({ env: { LVS_AGENT_STATE_DIR: "/from/env", LVS_AGENT_INTERVAL: "5" }, readFile })).toEqual({ stateDir: "/from/env", intervalSeconds: 5 });
+    expect(loadConfig({ env: { LVS_AGENT_STATE_DIR: "/from/env" }, stateDir: "/from/flag", intervalSeconds: 2, readFile })).toEqual({ stateDir: "/from/flag", intervalSeconds: 2 });
+  });
+
+  it.each<[string, Parameters<typeof loadConfig>[0], RegExp]>([
+    ["explicit file missing", { env: {}, configFile: "/x.json", readFile: files({}) }, /config file \/x.json does not exist/],
+    ["not JSON", { env: { LVS_AGENT_CONFIG: "/c.json" }, readFile: files({ "/c.json": "{" }) }, /\/c.json is not valid JSON/],
+    ["unknown key", { env: {}, readFile: files({ "/etc/lvs-agent/config.json": '{"stateDri":"/x"}' }) }, /Unrecognized key: "stateDri"/],
+    ["bad interval from env", { env: { LVS_AGENT_INTERVAL: "soon" }, readFile: files({}) }, /intervalSeconds must be a number of seconds/],
+    ["typo in an env name", { env: { LVS_AGENT_STATEDIR: "/x" }, readFile: files({}) }, /unknown environment variable LVS_AGENT_STATEDIR/],
+    ["array", { env: {}, readFile: files({ "/etc/lvs-agent/config.json": "[]" }) }, /must hold a JSON object/],
+  ])("%s → clear error", (_name, sources, message) => {
+    expect(() => loadConfig(sources)).toThrow(ConfigError);
+    expect(() => loadConfig(sources)).toThrow(message);
+  });
+});
