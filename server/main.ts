@@ -1,24 +1,40 @@
 /**
  * The panel's HTTP entry point: one port serves the Next.js app (pages and the
  * tRPC route) and socket.io (agents and live browsers, added by later issues).
+ *
+ * Start-up order: apply the committed migrations (`prisma migrate deploy`) to
+ * the database chosen by DATABASE_URL, prepare Next, then listen. A failed
+ * migration stops the start with the reason instead of serving a broken panel.
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
+import { deployMigrations } from "./db/deploy";
+import { CLIENT_ADDRESS_HEADER } from "./trpc/request-info";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? "127.0.0.1";
 
+/** Liveness for load balancers, the proxy and the test harness; says nothing about data. */
+function handleHealth(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.url !== "/api/health") return false;
+  res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify({ status: "ok" }));
+  return true;
+}
+
 async function main() {
+  await deployMigrations();
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
 
   const httpServer = createServer((req, res) => {
+    if (handleHealth(req, res)) return;
     // The API reads the client address from this header (server/trpc/request-info.ts);
     // always overwrite it so a client cannot choose its own address.
-    req.headers["x-lvs-client-address"] = req.socket.remoteAddress ?? "";
+    req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     void handle(req, res);
   });
   const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false });
@@ -27,9 +43,16 @@ async function main() {
   httpServer.listen(port, hostname, () => {
     console.log(`lvs-control panel listening on http://${hostname}:${port}`);
   });
+  const stop = () => {
+    io.close();
+    httpServer.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
