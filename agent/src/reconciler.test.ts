@@ -3,8 +3,8 @@ import { validateDesiredState, type DesiredStateInput, type ResolvedState } from
 import { FakeKernel } from "./kernel/fake";
 import { MemoryStore, Reconciler, HostMismatchError } from "./reconciler";
 
-function doc(overrides: Partial<DesiredStateInput> = {}, generation = 1): DesiredStateInput {
-  return { schemaVersion: 1, generation, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides };
+function doc(overrides: Record<string, unknown> = {}, generation = 1): DesiredStateInput {
+  return { schemaVersion: 1, generation, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides } as DesiredStateInput;
 }
 
 function resolve(document: DesiredStateInput): ResolvedState {

@@ -135,6 +135,8 @@ function trustHiddenFields(read: ActualService, want: IpvsService | undefined): 
 export class Reconciler {
   private cache: ActualState | null = null;
   private coverage = { timeouts: false, nft: false };
+  /** what was last written, to skip rewriting (and fsyncing) unchanged files */
+  private written = { ledger: "", desired: "" };
 
   constructor(
     readonly kernel: Kernel,
@@ -158,6 +160,7 @@ export class Reconciler {
    */
   async readActual(desired: ResolvedState | null, detail: "basic" | "full" = "basic"): Promise<ActualState> {
     const ledger = this.store.readLedger();
+    this.written.ledger = JSON.stringify(ledger);
     const probe = await this.kernel.ipvs.probe();
     const services = new Map<string, ActualService>();
     if (probe.available) {
@@ -236,8 +239,8 @@ export class Reconciler {
   async reconcile(desired: ResolvedState, document: unknown, options: { fresh?: "basic" | "full" } = {}): Promise<ReconcileOutcome> {
     let actual: ActualState;
     if (this.cache && !options.fresh) {
+      // the cache holds the ledger as last committed by this process (one agent per state directory)
       actual = cloneActual(this.cache);
-      actual.ledger = this.store.readLedger();
       await this.cover(actual, desired);
     } else {
       actual = await this.readActual(desired, options.fresh ?? "basic");
@@ -245,7 +248,7 @@ export class Reconciler {
     await this.checkHost(desired, actual);
     const ops = plan(desired, actual);
     if (ops.length === 0) {
-      this.store.writeDesired(document);
+      this.saveDesired(document);
       this.cache = actual;
       return { generation: desired.generation, ops, results: [], converged: true, remaining: [], actual };
     }
@@ -254,8 +257,8 @@ export class Reconciler {
     const results = await this.execute(ops, desired, actual);
     const after = await this.readBack(ops, desired, actual);
     after.ledger = this.commitLedger(actual.ledger, results, desired, after);
-    this.store.writeLedger(after.ledger);
-    this.store.writeDesired(document);
+    this.saveLedger(after.ledger);
+    this.saveDesired(document);
 
     const remaining = plan(desired, after);
     const stillNeeded = new Set(remaining.map(opTarget));
@@ -282,7 +285,21 @@ export class Reconciler {
       else if (op.kind === "sysctl-set" && !(op.key in ledger.sysctls) && op.original !== null) ledger.sysctls[op.key] = op.original;
       else if (op.kind === "ipvs-set-timeouts" && !ledger.timeouts && op.original) ledger.timeouts = op.original;
     }
+    this.saveLedger(ledger);
+  }
+
+  private saveLedger(ledger: Ledger): void {
+    const text = JSON.stringify(ledger);
+    if (text === this.written.ledger) return;
     this.store.writeLedger(ledger);
+    this.written.ledger = text;
+  }
+
+  private saveDesired(document: unknown): void {
+    const text = JSON.stringify(document);
+    if (text === this.written.desired) return;
+    this.store.writeDesired(document);
+    this.written.desired = text;
   }
 
   private async execute(ops: Op[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {

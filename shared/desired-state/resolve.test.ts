@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { checkInterfaces, sysctlInterface, sysctlPath, validateDesiredState, type DesiredStateInput } from "./index";
 import { desiredStateJsonSchemaText } from "./json-schema";
 
-function base(overrides: Partial<DesiredStateInput> = {}): DesiredStateInput {
-  return { schemaVersion: 1, generation: 1, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides };
+function base(overrides: Record<string, unknown> = {}): DesiredStateInput {
+  return { schemaVersion: 1, generation: 1, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides } as DesiredStateInput;
 }
 
 function web(extra: Record<string, unknown> = {}) {

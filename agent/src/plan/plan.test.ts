@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { validateDesiredState, type DesiredStateInput, type ResolvedState } from "../../../shared/desired-state";
+import { validateDesiredState, type ResolvedState } from "../../../shared/desired-state";
 import { parseSavedRules } from "../ipvsadm/rules";
 import { emptyLedger, type ActualState, type InterfaceState, type Ledger } from "../model";
 import { hashText, renderNftScript } from "./nft";
 import { plan } from "./plan";
 
-function desired(overrides: Partial<DesiredStateInput> = {}): ResolvedState {
+function desired(overrides: Record<string, unknown> = {}): ResolvedState {
   const result = validateDesiredState({ schemaVersion: 1, generation: 1, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [], ...overrides });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result.resolved;
