@@ -194,7 +194,26 @@ export async function deleteService(tx: Tx, id: string): Promise<void> {
   await tx.virtualService.delete({ where: { id } });
 }
 
-/** Recomputes the lower-case text that services.list searches. */
+/** The lower-case text that services.list searches: VIP:port, mark, scheduler, description, real servers. */
+export function serviceSearchText(
+  s: { protocol: string; address: string; port: number | null; fwmark: number | null; scheduler: string; description: string },
+  realServers: { address: string; port: number | null; hostName?: string | null }[],
+): string {
+  const endpoint = (address: string, port: number | null) =>
+    address.includes(":") ? `[${address}]${port === null ? "" : `:${port}`}` : `${address}${port === null ? "" : `:${port}`}`;
+  return [
+    s.protocol,
+    endpoint(s.address, s.port),
+    s.fwmark === null ? "" : `fwmark ${s.fwmark}`,
+    s.scheduler,
+    s.description,
+    ...realServers.map((r) => `${endpoint(r.address, r.port)} ${r.hostName ?? ""}`),
+  ]
+    .join(" ")
+    .toLowerCase();
+}
+
+/** Recomputes a service's search text after it or its real servers changed. */
 export async function refreshSearchText(tx: Tx, serviceId: string): Promise<void> {
   const s = await tx.virtualService.findUnique({
     where: { id: serviceId },
@@ -209,20 +228,11 @@ export async function refreshSearchText(tx: Tx, serviceId: string): Promise<void
     },
   });
   if (!s) return;
-  const endpoint = (address: string, port: number | null) =>
-    address.includes(":") ? `[${address}]${port === null ? "" : `:${port}`}` : `${address}${port === null ? "" : `:${port}`}`;
-  const parts = [
-    s.protocol,
-    endpoint(s.address, s.port),
-    s.fwmark === null ? "" : `fwmark ${s.fwmark}`,
-    s.scheduler,
-    s.description,
-    ...s.realServers.map((r) => `${endpoint(r.address, r.port)} ${r.host?.name ?? ""}`),
-  ];
-  await tx.virtualService.update({
-    where: { id: serviceId },
-    data: { searchText: parts.join(" ").toLowerCase() },
-  });
+  const searchText = serviceSearchText(
+    s,
+    s.realServers.map((r) => ({ address: r.address, port: r.port, hostName: r.host?.name })),
+  );
+  await tx.virtualService.update({ where: { id: serviceId }, data: { searchText } });
 }
 
 // --- real servers -------------------------------------------------------------
@@ -266,14 +276,15 @@ export async function deleteRealServer(tx: Tx, id: string): Promise<void> {
 
 // --- bulk seeding (benchmarks, imports) ------------------------------------
 
+/** Inserts many services with their real servers in few statements (benchmarks, imports). Not audited. */
 export async function createServicesBulk(
   tx: Tx,
   clusterId: string,
-  services: { data: VirtualServiceData; searchText: string; realServers: RealServerData[] }[],
+  services: { data: VirtualServiceData; realServers: RealServerData[] }[],
 ): Promise<void> {
   for (const chunk of chunks(services, 200)) {
     const created = await tx.virtualService.createManyAndReturn({
-      data: chunk.map((s) => ({ ...serviceRow(s.data), clusterId, searchText: s.searchText })),
+      data: chunk.map((s) => ({ ...serviceRow(s.data), clusterId, searchText: serviceSearchText(s.data, s.realServers) })),
       select: { id: true, serviceKey: true },
     });
     const idByKey = new Map(created.map((c) => [c.serviceKey, c.id]));

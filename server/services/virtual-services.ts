@@ -37,8 +37,10 @@ import { conflict, invalid, notFound } from "./errors";
 
 export async function listServices(db: Database, input: z.output<typeof virtualServiceListInput>): Promise<VirtualServicePage> {
   const page = await read(db, async (q) => {
-    if (!(await findCluster(q, input.clusterId))) throw notFound("Cluster");
-    return repo.listServices(q, input);
+    const result = await repo.listServices(q, input);
+    // An empty page may mean a wrong cluster id: only then is the existence check worth a query.
+    if (result.total === 0 && !(await findCluster(q, input.clusterId))) throw notFound("Cluster");
+    return result;
   });
   return { ...page, page: input.page, pageSize: input.pageSize };
 }
@@ -50,7 +52,7 @@ export async function getService(db: Database, id: string): Promise<VirtualServi
 }
 
 /** Stored form of validated service fields. */
-function serviceData(fields: VirtualServiceFields): repo.VirtualServiceData {
+export function serviceData(fields: VirtualServiceFields): repo.VirtualServiceData {
   const key = virtualServiceKey(fields);
   const mark = fields.protocol === "FWMARK" ? String(fields.fwmark).padStart(10, "0") : String(fields.port).padStart(5, "0");
   return {
@@ -72,7 +74,7 @@ function serviceData(fields: VirtualServiceFields): repo.VirtualServiceData {
 }
 
 /** Stored form of a real server whose address is resolved. */
-function realServerData(service: { port: number | null }, rs: RealServerFields & { address: string }): repo.RealServerData {
+export function realServerData(service: { port: number | null }, rs: RealServerFields & { address: string }): repo.RealServerData {
   return {
     hostId: rs.hostId,
     address: rs.address,
