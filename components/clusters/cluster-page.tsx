@@ -68,16 +68,24 @@ export function ClusterPage({ id }: { id: string }) {
             </>
           }
           actions={
-            canEdit && (
-              <>
-                <Button data-testid="edit-cluster-button" onClick={() => setEditing(true)}>
-                  Edit
-                </Button>
-                <Button variant="danger-ghost" data-testid="delete-cluster-button" onClick={() => setDeleting(true)}>
-                  Delete
-                </Button>
-              </>
-            )
+            <>
+              <Link
+                href={`/audit?clusterId=${encodeURIComponent(c.id)}`}
+                className="inline-flex h-8 items-center rounded-md px-3 text-[13px] font-medium text-fg-muted hover:bg-surface-3 hover:text-fg"
+              >
+                History
+              </Link>
+              {canEdit && (
+                <>
+                  <Button data-testid="edit-cluster-button" onClick={() => setEditing(true)}>
+                    Edit
+                  </Button>
+                  <Button variant="danger-ghost" data-testid="delete-cluster-button" onClick={() => setDeleting(true)}>
+                    Delete
+                  </Button>
+                </>
+              )}
+            </>
           }
         />
       </div>

@@ -16,7 +16,7 @@
  *   "Add real server to …", "Edit real server …", "Delete real server …".
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Fragment, useEffect, useState } from "react";
+import { Fragment, useEffect, useRef, useState } from "react";
 import { FORWARDING_LABELS, PROTOCOLS, SCHEDULER_LABELS, type Protocol } from "@/shared/cluster/constants";
 import type { RealServer, VirtualService } from "@/shared/cluster/dto";
 import { useCanEdit } from "@/components/shell/session";
@@ -30,7 +30,7 @@ import { ChevronIcon, PencilIcon, PlusIcon, SearchIcon, TrashIcon } from "@/comp
 import { IconButton } from "@/components/ui/icon-button";
 import { LoadingRows } from "@/components/ui/loading";
 import { Panel } from "@/components/ui/page-header";
-import { Pagination } from "@/components/ui/pagination";
+import { CompactPager, Pagination } from "@/components/ui/pagination";
 import { table } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { endpoint, FORWARDING_FLAG, persistenceText, plural, thresholdText } from "@/components/format";
@@ -75,6 +75,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const [editing, setEditing] = useState<Editing>(null);
   const debouncedSearch = useDebounced(search.trim(), 250);
+  const topRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => setPage(1), [debouncedSearch, protocol, pageSize]);
 
@@ -99,7 +100,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
 
   return (
     <Panel testId="services-panel">
-      <div className="flex flex-wrap items-center gap-2 border-b border-line px-4 py-2.5">
+      <div ref={topRef} className="flex scroll-mt-4 flex-wrap items-center gap-2 border-b border-line px-4 py-2.5">
         <h2 className="mr-2 text-[13px] font-semibold">
           Virtual services <span className="font-normal text-fg-subtle">({totalServices.toLocaleString("en-US")})</span>
         </h2>
@@ -135,6 +136,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
         </label>
         {list.isFetching && !list.isPending && <span className="text-xs text-fg-subtle" role="status">Updating…</span>}
         <div className="ml-auto flex items-center gap-2">
+          <CompactPager page={page} pageSize={pageSize} total={total} onPage={setPage} />
           {items.length > 0 && (
             <Button size="sm" variant="ghost" onClick={() => setCollapsed(collapsed.size > 0 ? new Set() : new Set(items.map((s) => s.id)))}>
               {collapsed.size > 0 ? "Expand all" : "Collapse all"}
@@ -207,7 +209,15 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
       )}
       {total > 0 && (
         <div className="border-t border-line">
-          <Pagination page={page} pageSize={pageSize} total={total} onPage={setPage} onPageSize={setPageSize}
+          <Pagination
+            page={page}
+            pageSize={pageSize}
+            total={total}
+            onPage={(p) => {
+              setPage(p);
+              topRef.current?.scrollIntoView({ block: "start" });
+            }}
+            onPageSize={setPageSize}
             noun={filtering ? `matching services (${plural(totalServices, "service")} in cluster)` : "services"} />
         </div>
       )}

@@ -60,3 +60,24 @@ export function Pagination({
     </nav>
   );
 }
+
+/** Compact pager for a toolbar: "51–100 of 1,000" with previous/next (testids `pager-top-prev`, `pager-top-next`). */
+export function CompactPager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (pages <= 1) return null;
+  const first = (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  return (
+    <div className="flex items-center gap-1 text-xs text-fg-muted" aria-label="Pages" role="group">
+      <span className="mr-1 tabular-nums">
+        {first.toLocaleString("en-US")}–{last.toLocaleString("en-US")} of {total.toLocaleString("en-US")}
+      </span>
+      <Button size="sm" variant="ghost" data-testid="pager-top-prev" disabled={page <= 1} onClick={() => onPage(page - 1)} aria-label="Previous page">
+        ‹
+      </Button>
+      <Button size="sm" variant="ghost" data-testid="pager-top-next" disabled={page >= pages} onClick={() => onPage(page + 1)} aria-label="Next page">
+        ›
+      </Button>
+    </div>
+  );
+}
