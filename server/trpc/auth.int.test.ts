@@ -13,8 +13,10 @@ import {
   setupAdmin,
   testDatabaseKinds,
   userClient,
+  type Caller,
   type TestDatabase,
 } from "@/server/testing/harness";
+import { appRouter } from "@/server/trpc/root";
 
 describe.each(testDatabaseKinds())("auth and roles (%s)", (kind) => {
   let t: TestDatabase;
@@ -220,6 +222,48 @@ describe.each(testDatabaseKinds())("auth and roles (%s)", (kind) => {
       expect(login.code).toBe("FORBIDDEN");
       const dup = await expectError(admin.call((api) => api.users.create({ username: "Dan", password: "long enough password", role: "viewer" })));
       expect(dup).toMatchObject({ code: "CONFLICT", fieldErrors: { username: ["The username dan is taken"] } });
+    });
+  });
+
+  describe("every procedure checks its role on the server", () => {
+    const PUBLIC = ["auth.status", "auth.setup", "auth.login"];
+    const ADMIN_ONLY = /^(users|tokens)\./;
+    const VIEWER_MUTATIONS = ["auth.logout", "auth.changePassword"];
+    const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>);
+    const minimumRole = (path: string, type: string) =>
+      PUBLIC.includes(path)
+        ? "public"
+        : ADMIN_ONLY.test(path)
+          ? "admin"
+          : type === "query" || VIEWER_MUTATIONS.includes(path)
+            ? "viewer"
+            : "operator";
+    const invoke = (api: Caller, path: string) =>
+      (path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (input: unknown) => Promise<unknown>)({});
+
+    it("anonymous callers get UNAUTHORIZED everywhere but status/setup/login", async () => {
+      const anon = new TestClient(t.db);
+      for (const [path, p] of procedures) {
+        if (minimumRole(path, p._def.type) === "public") continue;
+        expect((await expectError(anon.call((api) => invoke(api, path)))).code, path).toBe("UNAUTHORIZED");
+      }
+    });
+
+    it("viewers and operators get FORBIDDEN above their role, before any input is looked at", async () => {
+      const viewer = await userClient(t.db, admin, "role-viewer", "viewer");
+      const operator = await userClient(t.db, admin, "role-operator", "operator");
+      const before = await databaseSnapshot(t.db);
+      let checked = 0;
+      for (const [path, p] of procedures) {
+        const role = minimumRole(path, p._def.type);
+        if (role === "operator" || role === "admin") {
+          expect((await expectError(viewer.call((api) => invoke(api, path)))).code, path).toBe("FORBIDDEN");
+          checked++;
+        }
+        if (role === "admin") expect((await expectError(operator.call((api) => invoke(api, path)))).code, path).toBe("FORBIDDEN");
+      }
+      expect(checked).toBeGreaterThanOrEqual(22);
+      expect(await databaseSnapshot(t.db)).toBe(before);
     });
   });
 

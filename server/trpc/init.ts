@@ -98,6 +98,3 @@ export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
 export const operatorProcedure = publicProcedure.use(requireRole("operator"));
 /** Admins: users and API tokens. */
 export const adminProcedure = publicProcedure.use(requireRole("admin"));
-
-/** The minimum role of each procedure, by path, for tests and docs. */
-export type ProcedureRole = Role | "public";

@@ -109,6 +109,7 @@ async function startSession(
   client: ClientInfo,
   now: Date,
 ) {
+  await users.deleteExpiredSessions(tx, now);
   const sessionToken = newSessionToken();
   const sessionId = await users.createSession(tx, {
     tokenHash: hashSecret(sessionToken),
