@@ -51,7 +51,7 @@ function ClusterForm({ cluster, onDone }: { cluster?: ClusterSummary; onDone: ()
 
   return (
     <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={cluster ? "Save cluster" : "Create cluster"} busy={create.isPending || update.isPending}>
-      <TextField label="Name" required autoFocus placeholder="edge-web" {...form.text("name")} />
+      <TextField label="Name" required data-autofocus placeholder="edge-web" {...form.text("name")} />
       <TextField label="Description" maxLength={500} placeholder="Public web VIPs in the primary site" {...form.text("description")} />
       <FormError message={form.formError} />
     </DialogForm>

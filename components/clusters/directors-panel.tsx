@@ -132,7 +132,7 @@ function DirectorForm({ cluster, director, onDone }: { cluster: ClusterDetail; d
   return (
     <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={director ? "Save priority" : "Add director"} busy={add.isPending || update.isPending}>
       {!director && (
-        <SelectField label="Host" name="hostId" value={form.values.hostId} error={form.errors.hostId} autoFocus
+        <SelectField label="Host" name="hostId" value={form.values.hostId} error={form.errors.hostId} data-autofocus
           hint={hosts.data && available.length === 0 ? <>Every host is already a director here. <Link className="text-accent underline" href="/hosts">Add a host</Link> first.</> : undefined}
           onChange={(e) => form.set("hostId", e.target.value)}>
           <option value="">Choose a host…</option>
@@ -143,7 +143,7 @@ function DirectorForm({ cluster, director, onDone }: { cluster: ClusterDetail; d
           ))}
         </SelectField>
       )}
-      <TextField label="Priority" mono inputMode="numeric" autoFocus={Boolean(director)}
+      <TextField label="Priority" mono inputMode="numeric" data-autofocus={director ? true : undefined}
         hint={`${LIMITS.directorPriority.min}–${LIMITS.directorPriority.max}, higher is preferred (VRRP priority)`} {...form.text("priority")} />
       <FormError message={form.formError} />
     </DialogForm>

@@ -117,7 +117,7 @@ function RealServerForm({ service, realServer, onDone }: { service: VirtualServi
             </option>
           ))}
         </SelectField>
-        <TextField label="Address" className="col-span-3" mono autoFocus autoComplete="off" spellCheck={false}
+        <TextField label="Address" className="col-span-3" mono data-autofocus autoComplete="off" spellCheck={false}
           required={!v.hostId}
           placeholder={selectedHost ? `${selectedHost.managementAddress} (host's address)` : "192.0.2.21"}
           hint={selectedHost ? "Empty = the host's management address" : undefined}

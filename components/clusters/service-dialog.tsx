@@ -94,7 +94,7 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
             </option>
           ))}
         </SelectField>
-        <TextField label="Virtual IP (VIP)" className="col-span-5" mono required autoFocus placeholder="192.0.2.10 or 2001:db8::10"
+        <TextField label="Virtual IP (VIP)" className="col-span-5" mono required data-autofocus placeholder="192.0.2.10 or 2001:db8::10"
           autoComplete="off" spellCheck={false} {...form.text("address")} />
         {isFwmark ? (
           <TextField label="Firewall mark" className="col-span-4" mono required inputMode="numeric" placeholder="1" {...form.text("fwmark")} />

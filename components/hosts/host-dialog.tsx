@@ -97,7 +97,7 @@ function HostForm({ host, onDone }: { host?: Host; onDone: () => void }) {
   return (
     <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={host ? "Save host" : "Create host"} busy={create.isPending || update.isPending}>
       <div className="grid grid-cols-2 gap-3">
-        <TextField label="Name" required autoFocus placeholder="lvs-dir-1" autoComplete="off" spellCheck={false} {...form.text("name")} />
+        <TextField label="Name" required data-autofocus placeholder="lvs-dir-1" autoComplete="off" spellCheck={false} {...form.text("name")} />
         <TextField label="Management address" required mono placeholder="192.0.2.5" autoComplete="off" spellCheck={false}
           hint="Where the panel reaches the agent; default real-server address" {...form.text("managementAddress")} />
       </div>

@@ -1,14 +1,18 @@
 "use client";
 /**
  * Modal dialog on the native <dialog> element: showModal() makes the rest of
- * the page inert (focus stays inside), Esc closes, focus returns to the opener.
- * Content is mounted only while open, so forms start fresh every time.
+ * the page inert, Tab and Shift+Tab cycle inside the dialog, Esc closes, focus
+ * returns to the opener. On open, focus goes to the element marked
+ * `data-autofocus`, else the first form field. Content is mounted only while
+ * open, so forms start fresh every time.
  *
  * The dialog's accessible name is its title (role "dialog").
  */
 import { useEffect, useId, useRef, type ReactNode } from "react";
 import { Button } from "./button";
 import { cn } from "./cn";
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 export interface DialogProps {
   open: boolean;
@@ -28,7 +32,13 @@ export function Dialog({ open, onClose, title, description, children, size = "md
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      const target =
+        dialog.querySelector<HTMLElement>("[data-autofocus]") ??
+        dialog.querySelector<HTMLElement>("input:not([type=hidden]):not([disabled]):not([readonly]), select:not([disabled]), textarea:not([disabled])");
+      target?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
 
@@ -41,6 +51,20 @@ export function Dialog({ open, onClose, title, description, children, size = "md
       onCancel={(event) => {
         event.preventDefault();
         onClose();
+      }}
+      onKeyDown={(event) => {
+        if (event.key !== "Tab" || !ref.current) return;
+        const focusable = [...ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+        if (focusable.length === 0) return;
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (event.shiftKey && document.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && document.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        }
       }}
       onMouseDown={(event) => {
         // A click on the backdrop (the dialog element itself, outside its box) closes.
@@ -97,6 +121,7 @@ export function DialogForm({
   onCancel,
   danger,
   testId,
+  focusSubmit,
 }: {
   onSubmit: () => void;
   children: ReactNode;
@@ -105,6 +130,8 @@ export function DialogForm({
   onCancel: () => void;
   danger?: boolean;
   testId?: string;
+  /** Focus the submit button on open (confirmations, which have no fields). */
+  focusSubmit?: boolean;
 }) {
   return (
     <form
@@ -118,7 +145,7 @@ export function DialogForm({
       <div className="space-y-4 px-5 py-4">{children}</div>
       <div className="flex justify-end gap-2 border-t border-line bg-surface-2 px-5 py-3">
         <Button onClick={onCancel}>Cancel</Button>
-        <Button type="submit" variant={danger ? "danger" : "primary"} busy={busy}>
+        <Button type="submit" variant={danger ? "danger" : "primary"} busy={busy} data-autofocus={focusSubmit || undefined}>
           {submitLabel}
         </Button>
       </div>
@@ -150,7 +177,7 @@ export function ConfirmDialog({
 }) {
   return (
     <Dialog open={open} onClose={onClose} title={title} size="sm" testId={testId}>
-      <DialogForm onSubmit={onConfirm} onCancel={onClose} submitLabel={confirmLabel} busy={busy} danger>
+      <DialogForm onSubmit={onConfirm} onCancel={onClose} submitLabel={confirmLabel} busy={busy} danger focusSubmit>
         <div className="text-[13px] text-fg-muted">{children}</div>
         {error && (
           <p role="alert" className="text-[13px] text-danger">

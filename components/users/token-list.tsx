@@ -146,7 +146,8 @@ function CreateTokenDialog({ onClose }: { onClose: () => void }) {
 
   if (created) {
     return (
-      <Dialog open onClose={onClose} title={`Token ${created.token.name} created`} testId="token-dialog">
+      // A new key remounts the dialog, so focus moves to "Done" in the secret view.
+      <Dialog key="created" open onClose={onClose} title={`Token ${created.token.name} created`} testId="token-dialog">
         <div className="space-y-3 px-5 py-4">
           <Alert tone="warn">
             <strong>Copy this token now. You will not see it again</strong> — the panel keeps only its hash. If it is lost, revoke it and create another.
@@ -157,7 +158,7 @@ function CreateTokenDialog({ onClose }: { onClose: () => void }) {
           </p>
         </div>
         <div className="flex justify-end border-t border-line bg-surface-2 px-5 py-3">
-          <Button variant="primary" onClick={onClose} autoFocus>
+          <Button variant="primary" onClick={onClose} data-autofocus>
             Done
           </Button>
         </div>
@@ -168,7 +169,7 @@ function CreateTokenDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog open onClose={onClose} title="New API token" size="sm" testId="token-dialog">
       <DialogForm onSubmit={submit} onCancel={onClose} submitLabel="Create token" busy={create.isPending}>
-        <TextField label="Name" required autoFocus placeholder="ci-deploy" autoComplete="off" hint="What uses it, so you know what breaks when you revoke it" {...form.text("name")} />
+        <TextField label="Name" required data-autofocus placeholder="ci-deploy" autoComplete="off" hint="What uses it, so you know what breaks when you revoke it" {...form.text("name")} />
         <SelectField label="Role" name="role" value={form.values.role} error={form.errors.role} onChange={(e) => form.set("role", e.target.value as Role)}>
           {ROLES.map((r) => (
             <option key={r} value={r}>

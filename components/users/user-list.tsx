@@ -161,7 +161,7 @@ function CreateUserDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog open onClose={onClose} title="New user" size="sm" testId="user-dialog" description="Give the person their initial password through a safe channel.">
       <DialogForm onSubmit={submit} onCancel={onClose} submitLabel="Create user" busy={create.isPending}>
-        <TextField label="Username" required autoFocus autoComplete="off" spellCheck={false} {...form.text("username")} />
+        <TextField label="Username" required data-autofocus autoComplete="off" spellCheck={false} {...form.text("username")} />
         <TextField label="Password" type="password" required autoComplete="new-password" hint={`At least ${LIMITS.password.min} characters`} {...form.text("password")} />
         <RoleSelect value={form.values.role} onChange={(r) => form.set("role", r)} error={form.errors.role} />
         <FormError message={form.formError} />
@@ -216,7 +216,7 @@ function PasswordDialog({ user, onClose }: { user: User; onClose: () => void }) 
     <Dialog open onClose={onClose} title={`Reset password of ${user.username}`} size="sm" testId="password-dialog"
       description="Their current sessions end; they sign in again with the new password.">
       <DialogForm onSubmit={submit} onCancel={onClose} submitLabel="Set password" busy={update.isPending}>
-        <TextField label="New password" type="password" required autoFocus autoComplete="new-password"
+        <TextField label="New password" type="password" required data-autofocus autoComplete="new-password"
           hint={`At least ${LIMITS.password.min} characters`} {...form.text("password")} />
         <FormError message={form.formError} />
       </DialogForm>
