@@ -1,17 +1,14 @@
-// Bundles the agent into ONE file, agent/dist/lvs-agent.cjs, that runs with `node` >= 20.
+// Bundles the agent into ONE file, agent/dist/lvs-agent.cjs, that runs with `node` >= 20
+// (plus agent/dist/lvs-agent-lib.cjs: the same code as a library for in-process drivers).
 import { build } from "esbuild";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-await build({
-  entryPoints: [path.join(here, "src/cli.ts")],
-  outfile: path.join(here, "dist/lvs-agent.cjs"),
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  banner: { js: "#!/usr/bin/env node" },
-  legalComments: "none",
-  logLevel: "warning",
-});
+// whitespace/syntax minified (faster to load under emulation), names kept for readable stack traces
+const common = { bundle: true, platform: "node", target: "node20", format: "cjs", legalComments: "none", logLevel: "warning", minifyWhitespace: true, minifySyntax: true };
+await Promise.all([
+  build({ ...common, entryPoints: [path.join(here, "src/cli.ts")], outfile: path.join(here, "dist/lvs-agent.cjs"), banner: { js: "#!/usr/bin/env node" } }),
+  // the same code as a library (require()), for in-process drivers such as the lab bench
+  build({ ...common, entryPoints: [path.join(here, "src/lib.ts")], outfile: path.join(here, "dist/lvs-agent-lib.cjs") }),
+]);

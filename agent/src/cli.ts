@@ -158,8 +158,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       }
       case "apply": {
-        const { resolved, document } = loadDesiredFile(args.desired!);
-        const outcome = await reconciler.reconcile(resolved, document);
+        const { resolved, document, text } = loadDesiredFile(args.desired!);
+        const outcome = await reconciler.reconcile(resolved, document, { documentText: text });
         const failed = outcome.results.filter((r) => !r.ok).length;
         if (args.json) {
           io.stdout(

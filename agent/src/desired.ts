@@ -14,6 +14,8 @@ export class InvalidDesiredStateError extends Error {
 export interface LoadedDesiredState {
   document: unknown;
   resolved: ResolvedState;
+  /** the document's JSON text when it came from a file (written to the state dir as is) */
+  text?: string;
 }
 
 export function parseDesiredDocument(document: unknown, source: string): LoadedDesiredState {
@@ -36,5 +38,5 @@ export function loadDesiredFile(file: string): LoadedDesiredState {
   } catch (error) {
     throw new InvalidDesiredStateError(file, [{ path: "(file)", message: `not valid JSON (truncated?): ${(error as Error).message}` }]);
   }
-  return parseDesiredDocument(document, file);
+  return { ...parseDesiredDocument(document, file), text: text.trimEnd() };
 }

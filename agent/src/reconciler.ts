@@ -22,7 +22,8 @@ export interface AgentStore {
   readLedger(): Ledger;
   writeLedger(ledger: Ledger): void;
   readDesired(): unknown | null;
-  writeDesired(document: unknown): void;
+  /** `text` is the document's JSON text when the caller has it */
+  writeDesired(document: unknown, text?: string): void;
 }
 
 export class MemoryStore implements AgentStore {
@@ -99,6 +100,19 @@ function handleOf(service: IpvsService | ActualService): ServiceHandle {
   return { key: service.key, protocol: service.protocol, family: service.family, address: service.address, port: service.port, fwmark: service.fwmark };
 }
 
+function cloneLedger(ledger: Ledger): Ledger {
+  return {
+    version: 1,
+    services: [...ledger.services],
+    addresses: [...ledger.addresses],
+    links: [...ledger.links],
+    sysctls: { ...ledger.sysctls },
+    timeouts: ledger.timeouts ? { ...ledger.timeouts } : null,
+    nft: ledger.nft ? { ...ledger.nft } : null,
+  };
+}
+
+/** A copy whose maps and ledger can be changed; services themselves are shared (they are replaced, never mutated). */
 function cloneActual(actual: ActualState): ActualState {
   return {
     ipvs: { ...actual.ipvs, services: new Map(actual.ipvs.services) },
@@ -106,7 +120,7 @@ function cloneActual(actual: ActualState): ActualState {
     interfaces: new Map(actual.interfaces),
     sysctls: { ...actual.sysctls },
     nft: { ...actual.nft },
-    ledger: structuredClone(actual.ledger),
+    ledger: cloneLedger(actual.ledger),
   };
 }
 
@@ -236,7 +250,7 @@ export class Reconciler {
    * read back what was touched, verify, record ownership and the desired
    * state. `fresh` forces a new read ("full" detail for drift checks).
    */
-  async reconcile(desired: ResolvedState, document: unknown, options: { fresh?: "basic" | "full" } = {}): Promise<ReconcileOutcome> {
+  async reconcile(desired: ResolvedState, document: unknown, options: { fresh?: "basic" | "full"; documentText?: string } = {}): Promise<ReconcileOutcome> {
     let actual: ActualState;
     if (this.cache && !options.fresh) {
       // the cache holds the ledger as last committed by this process (one agent per state directory)
@@ -247,8 +261,9 @@ export class Reconciler {
     }
     await this.checkHost(desired, actual);
     const ops = plan(desired, actual);
+    // the desired state is stored before the kernel changes: after a crash mid-apply, a restart finishes this one
+    this.saveDesired(document, options.documentText);
     if (ops.length === 0) {
-      this.saveDesired(document);
       this.cache = actual;
       return { generation: desired.generation, ops, results: [], converged: true, remaining: [], actual };
     }
@@ -258,9 +273,10 @@ export class Reconciler {
     const after = await this.readBack(ops, desired, actual);
     after.ledger = this.commitLedger(actual.ledger, results, desired, after);
     this.saveLedger(after.ledger);
-    this.saveDesired(document);
 
-    const remaining = plan(desired, after);
+    // untouched services matched before and were not changed: only the touched ones need re-planning
+    const touched = new Set(ops.flatMap((op) => (isIpvsOp(op) || op.kind === "ipvs-conflict" ? [op.service] : [])));
+    const remaining = plan(desired, after, touched);
     const stillNeeded = new Set(remaining.map(opTarget));
     for (const result of results) {
       if (result.ok && stillNeeded.has(opTarget(result.op))) {
@@ -275,8 +291,14 @@ export class Reconciler {
 
   /** Records ownership BEFORE changing anything, so a crash mid-apply never leaves the agent's objects unowned. */
   private writeIntent(ledger: Ledger, ops: Op[]): void {
+    const present = new Map<string[], Set<string>>();
     const add = (list: string[], item: string) => {
-      if (!list.includes(item)) list.push(item);
+      let set = present.get(list);
+      if (!set) present.set(list, (set = new Set(list)));
+      if (!set.has(item)) {
+        set.add(item);
+        list.push(item);
+      }
     };
     for (const op of ops) {
       if (op.kind === "ipvs-add-service") add(ledger.services, op.service);
@@ -295,10 +317,10 @@ export class Reconciler {
     this.written.ledger = text;
   }
 
-  private saveDesired(document: unknown): void {
-    const text = JSON.stringify(document);
+  /** `text` (the document as received) spares a JSON.stringify of a large document. */
+  private saveDesired(document: unknown, text = JSON.stringify(document)): void {
     if (text === this.written.desired) return;
-    this.store.writeDesired(document);
+    this.store.writeDesired(document, text);
     this.written.desired = text;
   }
 
@@ -373,7 +395,7 @@ export class Reconciler {
 
     const probe = cloneActual(actual);
     await this.readServicesInto(probe, touchedServices(ops, desired, actual), desired);
-    const stillNeeded = new Set(planIpvs(desired.ipvs.services, probe).map(opTarget));
+    const stillNeeded = new Set(planIpvs(desired.ipvs.services, probe, new Set(ops.map((op) => op.service))).map(opTarget));
     const results: OpResult[] = [];
     for (const op of ops) {
       if (!stillNeeded.has(opTarget(op))) {
@@ -435,7 +457,7 @@ export class Reconciler {
   }
 
   private commitLedger(intent: Ledger, results: OpResult[], desired: ResolvedState, after: ActualState): Ledger {
-    const ledger = structuredClone(intent);
+    const ledger = cloneLedger(intent);
     const ok = (kind: Op["kind"]) => results.filter((r) => r.ok && r.op.kind === kind).map((r) => r.op);
     const deletedServices = new Set(ok("ipvs-delete-service").map((op) => (op as { service: string }).service));
     ledger.services = ledger.services.filter((k) => !deletedServices.has(k) && (!after.ipvs.available || after.ipvs.services.has(k)));

@@ -76,9 +76,9 @@ export class StateStore {
     }
   }
 
-  writeDesired(document: unknown): void {
+  writeDesired(document: unknown, text?: string): void {
     this.ensureDir();
     // compact: at 10,000 services the pretty form is several times larger to write on every change
-    writeFileAtomic(path.join(this.dir, DESIRED_FILE), JSON.stringify(document) + "\n");
+    writeFileAtomic(path.join(this.dir, DESIRED_FILE), (text ?? JSON.stringify(document)) + "\n");
   }
 }

@@ -316,7 +316,7 @@ function resolveService(
       return null;
     }
     address = normalized;
-    family = ipFamily(normalized)!;
+    family = normalized.includes(":") ? 6 : 4;
     port = service.port;
     if (port === 0 && !service.persistence) {
       report(`${path}.port`, "port 0 (every port) is only allowed for persistent services: add persistence");
@@ -367,7 +367,7 @@ function resolveService(
     const dpath = `${path}.destinations[${j}]`;
     const normalized = normalizeIp(d.address);
     if (!normalized) return report(`${dpath}.address`, `${JSON.stringify(d.address)} is not an IP address`);
-    const dfamily = ipFamily(normalized)!;
+    const dfamily = normalized.includes(":") ? 6 : 4;
     if (dfamily !== family) {
       return report(`${dpath}.address`, `${normalized} is IPv${dfamily} but the service is IPv${family}`);
     }

@@ -43,14 +43,15 @@ export const OP_ORDER: Record<Op["kind"], number> = {
   "sysctl-restore": 16,
 };
 
-export function plan(desired: ResolvedState, actual: ActualState): Op[] {
+/** `onlyServices` limits the IPVS part to those service keys (the rest of the plan is always complete). */
+export function plan(desired: ResolvedState, actual: ActualState, onlyServices?: ReadonlySet<string>): Op[] {
   const ops: Op[] = [
     ...planSysctls(desired, actual),
     ...planLinks(desired, actual),
     ...planAddresses(desired, actual),
     ...planNft(desired, actual),
     ...planTimeouts(desired, actual),
-    ...planIpvs(desired.ipvs.services, actual),
+    ...planIpvs(desired.ipvs.services, actual, onlyServices),
   ];
   // stable sort keeps the per-section order (services in desired order)
   return ops.map((op, index) => ({ op, index })).sort((a, b) => OP_ORDER[a.op.kind] - OP_ORDER[b.op.kind] || a.index - b.index).map((x) => x.op);
@@ -64,7 +65,13 @@ function serviceDiffers(want: IpvsService, have: ActualService): boolean {
     if (have.persistence.timeout >= 0 && want.persistence.timeout !== have.persistence.timeout) return true;
   }
   if (!have.flagsKnown) return false;
-  return want.pe !== have.pe || want.flags.join(",") !== have.flags.join(",");
+  return want.pe !== have.pe || !sameList(want.flags, have.flags);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function destinationDiffers(want: IpvsDestination, have: IpvsDestination, thresholdsKnown: boolean): boolean {
@@ -81,12 +88,17 @@ function destOp(kind: "ipvs-add-dest" | "ipvs-edit-dest" | "ipvs-delete-dest", s
   return { kind, service, destination, line, command: `ipvsadm ${line}`, summary };
 }
 
-export function planIpvs(services: readonly IpvsService[], actual: ActualState): Op[] {
+/**
+ * IPVS part of the plan. With `only`, just those service keys are planned
+ * (desired and actual) — used to re-check what an apply touched without
+ * walking the whole table again.
+ */
+export function planIpvs(services: readonly IpvsService[], actual: ActualState, only?: ReadonlySet<string>): Op[] {
   const ops: Op[] = [];
-  const owned = new Set(actual.ledger.services);
-  const desiredKeys = new Set<string>();
+  const owned = ownedServices(actual);
+  const desiredKeys = keysOf(services);
   for (const want of services) {
-    desiredKeys.add(want.key);
+    if (only && !only.has(want.key)) continue;
     const have = actual.ipvs.services.get(want.key);
     if (!have) {
       ops.push(ipvsOp("ipvs-add-service", want.key, formatServiceLine("-A", want), `add service ${want.key} (${want.scheduler})`));
@@ -107,6 +119,7 @@ export function planIpvs(services: readonly IpvsService[], actual: ActualState):
     if (serviceDiffers(want, have)) {
       ops.push(ipvsOp("ipvs-edit-service", want.key, formatServiceLine("-E", want), `edit service ${want.key} in place (${describeServiceChange(want, have)})`));
     }
+    if (sameDestinations(want, have)) continue;
     const haveDests = new Map(have.destinations.map((d) => [d.key, d]));
     for (const d of want.destinations) {
       const existing = haveDests.get(d.key);
@@ -123,11 +136,42 @@ export function planIpvs(services: readonly IpvsService[], actual: ActualState):
       }
     }
   }
-  for (const [key, have] of actual.ipvs.services) {
+  const removable = only ? [...only].filter((k) => actual.ipvs.services.has(k)) : actual.ipvs.services.keys();
+  for (const key of removable) {
     if (desiredKeys.has(key) || !owned.has(key)) continue;
-    ops.push(ipvsOp("ipvs-delete-service", key, formatDeleteServiceLine(have), `remove service ${key}`));
+    ops.push(ipvsOp("ipvs-delete-service", key, formatDeleteServiceLine(actual.ipvs.services.get(key)!), `remove service ${key}`));
   }
   return ops;
+}
+
+/** Fast path for the common case (same destinations in the same order, nothing to change): no allocation. */
+function sameDestinations(want: IpvsService, have: ActualService): boolean {
+  if (want.destinations.length !== have.destinations.length) return false;
+  for (let i = 0; i < want.destinations.length; i++) {
+    const w = want.destinations[i];
+    const h = have.destinations[i];
+    if (w.key !== h.key || destinationDiffers(w, h, have.thresholdsKnown)) return false;
+  }
+  return true;
+}
+
+const keysCache = new WeakMap<readonly IpvsService[], Set<string>>();
+/** The desired service keys (memoised: a resolved state is planned more than once). */
+function keysOf(services: readonly IpvsService[]): Set<string> {
+  let set = keysCache.get(services);
+  if (!set) keysCache.set(services, (set = new Set(services.map((s) => s.key))));
+  return set;
+}
+
+const ownedCache = new WeakMap<string[], Set<string>>();
+/** The ledger's service keys as a set (memoised per ledger array: the daemon plans against the same one repeatedly). */
+function ownedServices(actual: ActualState): Set<string> {
+  let set = ownedCache.get(actual.ledger.services);
+  if (!set || set.size !== actual.ledger.services.length) {
+    set = new Set(actual.ledger.services);
+    ownedCache.set(actual.ledger.services, set);
+  }
+  return set;
 }
 
 function describeServiceChange(want: IpvsService, have: ActualService): string {
