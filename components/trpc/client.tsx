@@ -4,7 +4,7 @@
  * queryOptions/mutationOptions for every procedure of the server's AppRouter.
  * Plain JSON transport (no transformer): dates arrive as ISO strings.
  */
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
@@ -12,14 +12,30 @@ import type { AppRouter } from "@/server/trpc/root";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+function errorCode(error: unknown): string | undefined {
+  return (error as { data?: { code?: string } } | null)?.data?.code;
+}
+
+/**
+ * A read refused as UNAUTHORIZED means the session ended (expired, signed out
+ * elsewhere, user disabled): go to sign-in and come back here afterwards.
+ */
+function onQueryError(error: unknown) {
+  if (errorCode(error) !== "UNAUTHORIZED" || typeof window === "undefined") return;
+  const here = window.location.pathname + window.location.search;
+  if (here.startsWith("/login") || here.startsWith("/setup")) return;
+  window.location.assign(`/login?next=${encodeURIComponent(here)}`);
+}
+
 function makeQueryClient() {
   return new QueryClient({
+    queryCache: new QueryCache({ onError: onQueryError }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
         refetchOnWindowFocus: false,
         retry: (failureCount, error) => {
-          const code = (error as { data?: { code?: string } }).data?.code;
+          const code = errorCode(error);
           if (code === "UNAUTHORIZED" || code === "FORBIDDEN" || code === "NOT_FOUND" || code === "BAD_REQUEST") return false;
           return failureCount < 2;
         },
