@@ -36,16 +36,8 @@ import { cn } from "@/components/ui/cn";
 import { endpoint, FORWARDING_FLAG, persistenceText, plural, thresholdText } from "@/components/format";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
 import { RealServerDialog, serviceTitle } from "./real-server-dialog";
+import { realServerTestId, serviceTestId } from "./row-ids";
 import { ServiceDialog } from "./service-dialog";
-
-export function serviceTestId(vs: Pick<VirtualService, "protocol" | "address" | "port" | "fwmark">): string {
-  return vs.protocol === "FWMARK" ? `service-row-fwmark-${vs.fwmark}` : `service-row-${vs.address}:${vs.port}`;
-}
-
-export function realServerTestId(vs: Pick<VirtualService, "port">, rs: Pick<RealServer, "address" | "port">): string {
-  const port = rs.port ?? vs.port;
-  return port === null ? `rs-row-${rs.address}` : `rs-row-${rs.address}:${port}`;
-}
 
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -249,7 +241,7 @@ function ServiceRows({
   const rsEnabled = service.realServers.filter((rs) => rs.enabled && rs.weight > 0).length;
   return (
     <Fragment>
-      <tr data-testid={serviceTestId(service)} data-protocol={service.protocol} className={cn("bg-surface hover:bg-surface-2", !service.enabled && "opacity-70")}>
+      <tr data-testid={serviceTestId(service)} data-protocol={service.protocol} className={cn("bg-surface hover:bg-surface-2", !service.enabled && "[&>td:not(:last-child)]:opacity-60")}>
         <td className={`${table.td} pr-0`}>
           <IconButton label={`${open ? "Hide" : "Show"} real servers of ${title}`} aria-expanded={open} onClick={onToggle}>
             <ChevronIcon open={open} />
@@ -313,7 +305,11 @@ function ServiceRows({
         service.realServers.map((rs) => {
           const label = endpoint(rs.address, rs.port ?? service.port);
           return (
-            <tr key={rs.id} data-testid={realServerTestId(service, rs)} className={cn("bg-surface-2/60 hover:bg-surface-2", (!rs.enabled || !service.enabled) && "opacity-70")}>
+            <tr
+              key={rs.id}
+              data-testid={realServerTestId(service, rs)}
+              className={cn("bg-surface-2/60 hover:bg-surface-2", (!rs.enabled || !service.enabled) && "[&>td:not(:last-child)]:opacity-60")}
+            >
               <td className={table.td} />
               <td className={`${table.td} pl-8`}>
                 <div className="flex items-center gap-2">

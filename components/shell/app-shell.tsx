@@ -118,7 +118,11 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
               <RoleBadge role={user.role} testId="account-role" />
             </div>
             <div className="flex items-center justify-between gap-1 whitespace-nowrap">
-              <Link href="/account" className="rounded-md px-2 py-1 text-xs text-fg-muted hover:bg-surface-3 hover:text-fg" aria-current={isActive("/account") ? "page" : undefined}>
+              <Link
+                href="/account"
+                className={cn("rounded-md px-2 py-1 text-xs hover:bg-surface-3 hover:text-fg", isActive("/account") ? "font-medium text-accent" : "text-fg-muted")}
+                aria-current={isActive("/account") ? "page" : undefined}
+              >
                 Account
               </Link>
               <button
