@@ -31,13 +31,38 @@ function translate(err: unknown): unknown {
   return err;
 }
 
+export interface TransactionOptions {
+  /**
+   * Checks that read before they write (e.g. "no other cluster uses this
+   * VIP:port") need SERIALIZABLE isolation on PostgreSQL to be race-free;
+   * SQLite serialises write transactions anyway. Serialization failures are
+   * retried a few times.
+   */
+  serializable?: boolean;
+}
+
 /** Runs fn in one database transaction: everything it writes commits together or not at all. */
-export async function transaction<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  try {
-    return await db.client.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
-  } catch (err) {
-    throw translate(err);
+export async function transaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  const serializable = options.serializable === true && db.kind === "postgres";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.client.$transaction(fn, {
+        maxWait: 10_000,
+        timeout: 30_000,
+        ...(serializable ? { isolationLevel: "Serializable" as const } : {}),
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const serializationFailure = code === "P2034" || /could not serialize|40001/.test(String((err as Error).message));
+      if (serializable && serializationFailure && attempt < 4) continue;
+      throw translate(err);
+    }
   }
+}
+
+/** transaction() with SERIALIZABLE isolation on PostgreSQL (see TransactionOptions). */
+export function serializableTransaction<T>(db: Database, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return transaction(db, fn, { serializable: true });
 }
 
 /** Runs a read outside a transaction with the same error translation. */

@@ -5,7 +5,7 @@
  */
 import type { Database } from "@/server/db";
 import { findCluster } from "@/server/repositories/clusters";
-import { read, transaction, type Tx } from "@/server/repositories/db";
+import { read, serializableTransaction, transaction, type Tx } from "@/server/repositories/db";
 import { findHostRef } from "@/server/repositories/hosts";
 import * as repo from "@/server/repositories/services";
 import {
@@ -138,7 +138,7 @@ export async function createService(
   input: z.output<typeof virtualServiceCreateInput>,
 ): Promise<VirtualService> {
   const { clusterId, realServers, ...fields } = input;
-  return transaction(ctx.db, async (tx) => {
+  return serializableTransaction(ctx.db, async (tx) => {
     const cluster = await findCluster(tx, clusterId);
     if (!cluster) throw notFound("Cluster");
 
@@ -157,6 +157,7 @@ export async function createService(
       issues.push(...checkRealServerDuplicates(fields, resolved).map((x) => ({ path: ["realServers", ...x.path], message: x.message })));
     }
     if (issues.length > 0) throw invalid(issues);
+    // Serializable (PostgreSQL): two clusters cannot claim the same VIP:port concurrently.
     await checkServiceConflicts(tx, clusterId, fields, null);
 
     const id = await repo.createService(
@@ -183,7 +184,7 @@ export async function updateService(
   ctx: ServiceContext,
   input: z.output<typeof virtualServiceUpdateInput>,
 ): Promise<VirtualService> {
-  return transaction(ctx.db, async (tx) => {
+  return serializableTransaction(ctx.db, async (tx) => {
     const before = await repo.getService(tx, input.id);
     if (!before) throw notFound("Virtual service");
     const cluster = (await findCluster(tx, before.clusterId))!;

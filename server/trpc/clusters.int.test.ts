@@ -92,6 +92,15 @@ describe.each(testDatabaseKinds())("cluster model through the API (%s)", (kind) 
       );
     });
 
+    it("concurrent claims of one VIP:port by four clusters: exactly one wins", async () => {
+      const clusters = await Promise.all([1, 2, 3, 4].map((i) => admin.call((api) => api.clusters.create({ name: `race-${i}` }))));
+      const results = await Promise.allSettled(
+        clusters.map((c) => admin.call((api) => api.services.create({ clusterId: c.id, protocol: "TCP", address: "203.0.113.77", port: 443 }))),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(String(r.reason)).toMatch(/already used by cluster race-/);
+    });
+
     it("an equivalent IPv6 spelling is the same VIP", async () => {
       await admin.call((api) => api.services.create(svc({ address: "2001:db8::10", port: 443 })));
       await refused(

@@ -3,7 +3,7 @@
  * password changes, and resolving a request's session or API token to an Actor.
  */
 import type { Database } from "@/server/db";
-import { read, transaction } from "@/server/repositories/db";
+import { read, serializableTransaction, transaction } from "@/server/repositories/db";
 import * as users from "@/server/repositories/users";
 import type { AuthStatus, SessionUser, changePasswordInput, loginInput, setupInput } from "@/shared/cluster";
 import type { z } from "zod";
@@ -126,7 +126,8 @@ async function startSession(
 export async function setup(db: Database, input: z.output<typeof setupInput>, client: ClientInfo): Promise<LoginResult> {
   const passwordHash = await hashPassword(input.password);
   const now = new Date();
-  return transaction(db, async (tx) => {
+  // Serializable (PostgreSQL): two simultaneous first-run setups cannot both create an admin.
+  return serializableTransaction(db, async (tx) => {
     if ((await users.countUsers(tx)) > 0) {
       throw new ServiceError("FORBIDDEN", "The panel is already set up; sign in instead");
     }
