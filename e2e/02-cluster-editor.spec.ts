@@ -116,3 +116,40 @@ test("create a cluster with a web VIP and a two-port media VIP through the dialo
     await expect(row.locator("td").nth(4)).toHaveText("7");
   });
 });
+
+test("the editor works from the keyboard: focus lands in the first field, Enter submits, Escape cancels", async ({ page }) => {
+  const api = await signInAsAdmin(page);
+  await page.goto("/clusters");
+
+  await page.getByTestId("new-cluster-button").focus();
+  await page.keyboard.press("Enter");
+  const clusterDialog = page.getByRole("dialog", { name: "New cluster" });
+  await expect(clusterDialog.getByLabel("Name")).toBeFocused();
+  await page.keyboard.type("keyboard-only");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/clusters\/[^/]+$/);
+  await expect(page.getByRole("heading", { name: "keyboard-only" })).toBeVisible();
+  const clusterId = page.url().split("/").pop()!;
+
+  await page.getByTestId("new-service-button").focus();
+  await page.keyboard.press("Enter");
+  const serviceDialog = page.getByRole("dialog", { name: "New virtual service" });
+  await expect(serviceDialog.getByLabel("Virtual IP (VIP)")).toBeFocused();
+  await page.keyboard.type("203.0.113.80");
+  await page.keyboard.press("Tab");
+  await expect(serviceDialog.getByLabel("Port", { exact: true })).toBeFocused();
+  await page.keyboard.type("443");
+  await page.keyboard.press("Enter");
+  await expect(serviceDialog).toBeHidden();
+  await expect(page.getByTestId("service-row-203.0.113.80:443")).toBeVisible();
+
+  // Escape closes a dialog without saving anything.
+  await page.getByTestId("new-service-button").focus();
+  await page.keyboard.press("Enter");
+  await expect(serviceDialog.getByLabel("Virtual IP (VIP)")).toBeFocused();
+  await page.keyboard.type("203.0.113.81");
+  await page.keyboard.press("Escape");
+  await expect(serviceDialog).toBeHidden();
+  const { items } = await listServices(api, clusterId);
+  expect(items.map((s) => `${s.address}:${s.port}`)).toEqual(["203.0.113.80:443"]);
+});
