@@ -6,14 +6,21 @@
 #   scripts/pg-private.sh stop  [DIR]
 #   scripts/pg-private.sh url   [DIR]
 #
-# DIR defaults to .tmp/pg (gitignored). PGPORT picks the port (default: a free
-# one from 55432 up). As root, initdb/pg_ctl run as the `postgres` user (or
-# `nobody` if that user does not exist) and DIR is handed to that user.
+# DIR defaults to .tmp/pg (gitignored); as root it defaults to
+# /tmp/lvs-control-pg-<hash of the checkout path>, because initdb/pg_ctl then
+# run as the `postgres` user (or `nobody`), which may not be able to enter the
+# checkout (e.g. under /root). PGPORT picks the port (default: a free one from
+# 55432 up).
 set -euo pipefail
 
 cmd="${1:-}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="${2:-$root/.tmp/pg}"
+if [ "$(id -u)" = "0" ]; then
+  default_dir="/tmp/lvs-control-pg-$(printf '%s' "$root" | md5sum | cut -c1-8)"
+else
+  default_dir="$root/.tmp/pg"
+fi
+dir="${2:-$default_dir}"
 bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 data="$dir/data"
 
