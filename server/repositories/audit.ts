@@ -76,10 +76,6 @@ export async function listAuditEvents(q: Tx, query: AuditQuery): Promise<AuditEv
   }));
 }
 
-export async function countAuditEvents(q: Tx): Promise<number> {
-  return q.auditEvent.count();
-}
-
 /** Distinct users, clusters and entity types that appear in the log (for filter menus). */
 export async function auditFacets(q: Tx): Promise<AuditFacets> {
   const [users, clusters, types] = await Promise.all([

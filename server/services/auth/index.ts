@@ -3,7 +3,7 @@
  * password changes, and resolving a request's session or API token to an Actor.
  */
 import type { Database } from "@/server/db";
-import { read, serializableTransaction, transaction } from "@/server/repositories/db";
+import { read, serializableTransaction, transaction, type Tx } from "@/server/repositories/db";
 import * as users from "@/server/repositories/users";
 import type { AuthStatus, SessionUser, changePasswordInput, loginInput, setupInput } from "@/shared/cluster";
 import type { z } from "zod";
@@ -104,7 +104,7 @@ interface ClientInfo {
 }
 
 async function startSession(
-  tx: Parameters<Parameters<typeof transaction>[1]>[0],
+  tx: Tx,
   user: { id: string; username: string },
   client: ClientInfo,
   now: Date,
