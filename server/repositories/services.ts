@@ -127,7 +127,7 @@ export async function listServices(q: Tx, query: ServiceListQuery): Promise<{ it
   const where = {
     clusterId: query.clusterId,
     protocol: query.protocol,
-    searchText: query.search ? { contains: query.search.toLowerCase() } : undefined,
+    searchText: query.search ? { contains: normaliseSearch(query.search) } : undefined,
   };
   const [rows, total] = await Promise.all([
     q.virtualService.findMany({
@@ -194,23 +194,31 @@ export async function deleteService(tx: Tx, id: string): Promise<void> {
   await tx.virtualService.delete({ where: { id } });
 }
 
-/** The lower-case text that services.list searches: VIP:port, mark, scheduler, description, real servers. */
+/**
+ * Search text is lower case, and LIKE's special characters (% _ and the
+ * backslash) are folded to spaces in both the stored text and the query, so a
+ * search is always a plain substring match on either database.
+ */
+export function normaliseSearch(text: string): string {
+  return text.toLowerCase().replace(/[%_\\]/g, " ");
+}
+
+/** The text that services.list searches: VIP:port, mark, scheduler, description, real servers. */
 export function serviceSearchText(
   s: { protocol: string; address: string; port: number | null; fwmark: number | null; scheduler: string; description: string },
   realServers: { address: string; port: number | null; hostName?: string | null }[],
 ): string {
   const endpoint = (address: string, port: number | null) =>
     address.includes(":") ? `[${address}]${port === null ? "" : `:${port}`}` : `${address}${port === null ? "" : `:${port}`}`;
-  return [
+  const text = [
     s.protocol,
     endpoint(s.address, s.port),
     s.fwmark === null ? "" : `fwmark ${s.fwmark}`,
     s.scheduler,
     s.description,
     ...realServers.map((r) => `${endpoint(r.address, r.port)} ${r.hostName ?? ""}`),
-  ]
-    .join(" ")
-    .toLowerCase();
+  ].join(" ");
+  return normaliseSearch(text);
 }
 
 /** Recomputes a service's search text after it or its real servers changed. */

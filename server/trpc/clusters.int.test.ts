@@ -261,6 +261,17 @@ describe.each(testDatabaseKinds())("cluster model through the API (%s)", (kind) 
       expect((await expectError(admin.call((api) => api.services.list({ clusterId: "nope" })))).code).toBe("NOT_FOUND");
     });
 
+    it("search is a plain substring match: LIKE wildcards in the query are not wildcards", async () => {
+      const c = await admin.call((api) => api.clusters.create({ name: "search-test" }));
+      await admin.call((api) => api.services.create({ clusterId: c.id, protocol: "TCP", address: "198.51.100.1", port: 80, description: "Spring_Sale 50%" }));
+      await admin.call((api) => api.services.create({ clusterId: c.id, protocol: "TCP", address: "198.51.100.2", port: 80, description: "springxsale" }));
+      const total = async (search: string) => (await admin.call((api) => api.services.list({ clusterId: c.id, search }))).total;
+      expect(await total("spring_sale")).toBe(1);
+      expect(await total("SPRING")).toBe(2);
+      expect(await total("50%")).toBe(1);
+      expect(await total("198.51.100.2:80")).toBe(1);
+    });
+
     it("changes a weight and keeps real servers following the service port", async () => {
       const rs = webService.realServers[2];
       const updated = await admin.call((api) => api.realServers.update({ id: rs.id, weight: 0 }));
