@@ -7,7 +7,7 @@ import { FakeKernel } from "./kernel/fake";
 
 const EXAMPLES = path.resolve(__dirname, "../../docs/examples");
 
-function harness(kernel = new FakeKernel({ interfaces: ["lo", "eth0"], sysctls: { "net.ipv4.vs.conntrack": "0", "net.ipv6.conf.all.forwarding": "0", "net.ipv4.conf.tunl0.rp_filter": "1" } })) {
+function harness(kernel = new FakeKernel({ interfaces: ["lo", "eth0"], sysctls: { "net.ipv4.vs.conntrack": "0", "net.ipv6.conf.all.forwarding": "0" } })) {
   const stateDir = mkdtempSync(path.join(tmpdir(), "lvs-agent-test-"));
   const run = async (...argv: string[]) => {
     let stdout = "";

@@ -125,8 +125,8 @@ describe("Reconciler with the fake kernel", () => {
   it("brings a TUN real server up and back down", async () => {
     const { kernel, reconciler } = setup();
     const rs = doc({ realServer: { forwarding: "tun", vips: ["192.0.2.10"] } });
-    // tunl0 appears only when ipip is loaded; its rp_filter key exists from then on
-    kernel.sysctlValues.set("net.ipv4.conf.tunl0.rp_filter", "1");
+    // tunl0 and net.ipv4.conf.tunl0.* appear only when ipip is loaded (by the agent)
+    expect(kernel.sysctlValues.has("net.ipv4.conf.tunl0.rp_filter")).toBe(false);
     const outcome = await apply(reconciler, rs);
     expect(outcome.results.every((r) => r.ok)).toBe(true);
     expect(kernel.links.get("tunl0")).toMatchObject({ up: true, addresses: [{ address: "192.0.2.10", prefix: 32, label: "tunl0:lvs" }] });

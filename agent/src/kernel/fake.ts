@@ -216,7 +216,11 @@ export class FakeKernel implements Kernel {
       if (load) {
         const device = this.loadable.get(l.module);
         if (!device) throw new KernelError(`modprobe: FATAL: Module ${l.module} not found`);
-        if (!this.links.has(device)) this.links.set(device, { name: device, up: false, addresses: [] });
+        if (!this.links.has(device)) {
+          this.links.set(device, { name: device, up: false, addresses: [] });
+          // like the kernel: the device's per-interface sysctls appear with it
+          if (device === "tunl0" && !this.sysctlValues.has("net.ipv4.conf.tunl0.rp_filter")) this.sysctlValues.set("net.ipv4.conf.tunl0.rp_filter", "1");
+        }
         this.calls.push(`modprobe ${l.module}`);
       }
       const link = this.links.get(l.name);

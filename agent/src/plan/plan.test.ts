@@ -156,17 +156,17 @@ describe("plan: addresses, links, sysctls, timeouts, nft", () => {
     expect(plan(desired({ sysctls: { "net.ipv4.ip_forward": 2 } }), actual({ sysctls: { "net.ipv4.ip_forward": "1" }, ledger: { sysctls: { "net.ipv4.ip_forward": "0" } } }))[0]).toMatchObject({ original: "0" });
   });
 
-  it("sets up a TUN real server: module + tunnel up before its address, sysctls first", () => {
+  it("sets up a TUN real server: module + tunnel up first (its sysctls exist only then), then sysctls, then its address", () => {
     const d = desired({ realServer: { forwarding: "tun", vips: ["192.0.2.10"] } });
     const sysctls = { "net.ipv4.conf.lo.arp_ignore": "0", "net.ipv4.conf.lo.arp_announce": "0", "net.ipv4.conf.all.arp_ignore": "0", "net.ipv4.conf.all.arp_announce": "0", "net.ipv4.conf.tunl0.rp_filter": null, "net.ipv4.conf.all.rp_filter": "2" };
     expect(commands(d, actual({ sysctls }))).toEqual([
+      "modprobe ipip && ip link set tunl0 up",
       "sysctl -w net.ipv4.conf.lo.arp_ignore=1",
       "sysctl -w net.ipv4.conf.lo.arp_announce=2",
       "sysctl -w net.ipv4.conf.all.arp_ignore=1",
       "sysctl -w net.ipv4.conf.all.arp_announce=2",
       "sysctl -w net.ipv4.conf.tunl0.rp_filter=0",
       "sysctl -w net.ipv4.conf.all.rp_filter=0",
-      "modprobe ipip && ip link set tunl0 up",
       "ip addr add 192.0.2.10/32 dev tunl0 label tunl0:lvs",
     ]);
     const down = actual({ interfaces: [{ name: "tunl0", up: true, addresses: [] }], ledger: { links: ["tunl0"] } });

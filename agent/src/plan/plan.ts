@@ -25,8 +25,9 @@ import { hashText, NFT_FAMILY, NFT_TABLE, renderNftScript } from "./nft";
 export const OP_ORDER: Record<Op["kind"], number> = {
   "ipvs-conflict": 0,
   "nft-conflict": 0,
-  "sysctl-set": 1,
-  "link-up": 2,
+  // tunnels first: a tunnel's own sysctls (net.ipv4.conf.tunl0.*) exist only once its module is loaded
+  "link-up": 1,
+  "sysctl-set": 2,
   "address-add": 3,
   "nft-replace": 4,
   "ipvs-set-timeouts": 5,
