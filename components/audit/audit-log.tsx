@@ -11,7 +11,7 @@
  */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useId, useMemo, useState, type ReactNode } from "react";
 import { useTRPC } from "@/components/trpc/client";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -128,14 +128,12 @@ export function AuditLog() {
           <FilterSelect label="Cluster" value={filters.clusterId} onChange={(v) => set("clusterId", v)} options={facets.data?.clusters.map((c) => [c.id, c.name]) ?? []} />
           <FilterSelect label="Entity" value={filters.entityType} onChange={(v) => set("entityType", v)}
             options={(facets.data?.entityTypes ?? []).map((t) => [t, entityLabel(t)])} />
-          <label className="text-xs text-fg-muted">
-            <span className="mb-1 block font-medium">From</span>
-            <input type="datetime-local" value={filters.from} onChange={(e) => set("from", e.target.value)} className={selectClass} />
-          </label>
-          <label className="text-xs text-fg-muted">
-            <span className="mb-1 block font-medium">To</span>
-            <input type="datetime-local" value={filters.to} onChange={(e) => set("to", e.target.value)} className={selectClass} />
-          </label>
+          <FilterControl label="From">
+            {(id) => <input id={id} type="datetime-local" value={filters.from} onChange={(e) => set("from", e.target.value)} className={selectClass} />}
+          </FilterControl>
+          <FilterControl label="To">
+            {(id) => <input id={id} type="datetime-local" value={filters.to} onChange={(e) => set("to", e.target.value)} className={selectClass} />}
+          </FilterControl>
           <div className="flex items-center gap-1 pb-0.5 text-xs">
             <Button size="sm" variant="ghost" onClick={() => since(3600_000)}>Last hour</Button>
             <Button size="sm" variant="ghost" onClick={() => since(86_400_000)}>24 h</Button>
@@ -181,19 +179,33 @@ export function AuditLog() {
   );
 }
 
+/** A filter control with a label bound by id, so its accessible name is exactly the label. */
+function FilterControl({ label, children }: { label: string; children: (id: string) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className="text-xs text-fg-muted">
+      <label htmlFor={id} className="mb-1 block font-medium">
+        {label}
+      </label>
+      {children(id)}
+    </div>
+  );
+}
+
 function FilterSelect({ label, value, onChange, options }: { label: string; value: string; onChange: (v: string) => void; options: [string, string][] }) {
   return (
-    <label className="text-xs text-fg-muted">
-      <span className="mb-1 block font-medium">{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)} className={`${selectClass} min-w-36`}>
-        <option value="">All</option>
-        {options.map(([id, name]) => (
-          <option key={id} value={id}>
-            {name}
-          </option>
-        ))}
-      </select>
-    </label>
+    <FilterControl label={label}>
+      {(id) => (
+        <select id={id} value={value} onChange={(e) => onChange(e.target.value)} className={`${selectClass} min-w-36`}>
+          <option value="">All</option>
+          {options.map(([value, name]) => (
+            <option key={value} value={value}>
+              {name}
+            </option>
+          ))}
+        </select>
+      )}
+    </FilterControl>
   );
 }
 

@@ -16,7 +16,7 @@
  *   "Add real server to …", "Edit real server …", "Delete real server …".
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Fragment, useEffect, useRef, useState } from "react";
+import { Fragment, useEffect, useId, useRef, useState } from "react";
 import { FORWARDING_LABELS, PROTOCOLS, SCHEDULER_LABELS, type Protocol } from "@/shared/cluster/constants";
 import type { RealServer, VirtualService } from "@/shared/cluster/dto";
 import { useCanEdit } from "@/components/shell/session";
@@ -68,6 +68,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
   const [editing, setEditing] = useState<Editing>(null);
   const debouncedSearch = useDebounced(search.trim(), 250);
   const topRef = useRef<HTMLDivElement>(null);
+  const protocolId = useId();
 
   useEffect(() => setPage(1), [debouncedSearch, protocol, pageSize]);
 
@@ -110,9 +111,10 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
             className="h-8 w-80 rounded-md border border-line-strong bg-surface pr-2 pl-7 text-[13px] placeholder:text-fg-subtle"
           />
         </div>
-        <label className="flex items-center gap-1.5 text-xs text-fg-muted">
-          Protocol
+        <div className="flex items-center gap-1.5 text-xs text-fg-muted">
+          <label htmlFor={protocolId}>Protocol</label>
           <select
+            id={protocolId}
             data-testid="service-protocol-filter"
             value={protocol}
             onChange={(e) => setProtocol(e.target.value as Protocol | "")}
@@ -125,7 +127,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
               </option>
             ))}
           </select>
-        </label>
+        </div>
         {list.isFetching && !list.isPending && <span className="text-xs text-fg-subtle" role="status">Updating…</span>}
         <div className="ml-auto flex items-center gap-2">
           <CompactPager page={page} pageSize={pageSize} total={total} onPage={setPage} />

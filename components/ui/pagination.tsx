@@ -3,6 +3,7 @@
  * Server-side pagination controls: "1–50 of 1,000", page size, previous/next.
  * testids: `pagination`, `pagination-prev`, `pagination-next`, `pagination-range`.
  */
+import { useId } from "react";
 import { Button } from "./button";
 
 export function Pagination({
@@ -22,6 +23,7 @@ export function Pagination({
   sizes?: number[];
   noun?: string;
 }) {
+  const sizeId = useId();
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
@@ -32,9 +34,10 @@ export function Pagination({
       </span>
       <div className="flex items-center gap-2">
         {onPageSize && (
-          <label className="flex items-center gap-1.5">
-            Per page
+          <span className="flex items-center gap-1.5">
+            <label htmlFor={sizeId}>Per page</label>
             <select
+              id={sizeId}
               value={pageSize}
               onChange={(e) => onPageSize(Number(e.target.value))}
               className="h-7 rounded-md border border-line-strong bg-surface px-1.5 text-xs text-fg"
@@ -45,7 +48,7 @@ export function Pagination({
                 </option>
               ))}
             </select>
-          </label>
+          </span>
         )}
         <span className="tabular-nums">
           Page {page} of {pages}
