@@ -28,7 +28,13 @@ for entry in .next/* ; do
   case "$entry" in .next/cache | .next/dev) ;; *) cp -a "$entry" "$app/.next/" ;; esac
 done
 
-rm -rf "$dir"; mkdir -p "$dir"
-export DATABASE_URL="file:$root/$dir/panel.db" NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
+# PANEL_DATABASE_URL: serve an existing database instead (bench/panel-page.ts).
+if [ -n "${PANEL_DATABASE_URL:-}" ]; then
+  export DATABASE_URL=$PANEL_DATABASE_URL
+else
+  rm -rf "$dir"; mkdir -p "$dir"
+  export DATABASE_URL="file:$root/$dir/panel.db"
+fi
+export NODE_ENV=production NEXT_TELEMETRY_DISABLED=1
 cd "$app"
 exec npx tsx server/main.ts
