@@ -29,9 +29,17 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
-/** The database kinds to run against: SQLite always, PostgreSQL when TEST_POSTGRES_URL is set. */
+/**
+ * The database kinds to run against: SQLite always, PostgreSQL when
+ * TEST_POSTGRES_URL is set. TEST_REQUIRE_POSTGRES=1 turns a missing
+ * TEST_POSTGRES_URL into an error instead of a SQLite-only run.
+ */
 export function testDatabaseKinds(): DbKind[] {
-  return process.env.TEST_POSTGRES_URL ? ["sqlite", "postgres"] : ["sqlite"];
+  if (process.env.TEST_POSTGRES_URL) return ["sqlite", "postgres"];
+  if (process.env.TEST_REQUIRE_POSTGRES === "1") {
+    throw new Error("TEST_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set (scripts/pg-private.sh start)");
+  }
+  return ["sqlite"];
 }
 
 export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
