@@ -47,7 +47,7 @@ integration() {
     export TEST_POSTGRES_URL=$(printf '%s\n' "$out" | sed -n 's/^TEST_POSTGRES_URL=//p' | tail -1)
     echo "private PostgreSQL: $TEST_POSTGRES_URL"
   fi
-  npx vitest run --project integration
+  TEST_REQUIRE_POSTGRES=1 npx vitest run --project integration
 }
 
 e2e() {
