@@ -12,7 +12,7 @@ import { Daemon, type DaemonEvent } from "./daemon";
 import { InvalidDesiredStateError, loadDesiredFile } from "./desired";
 import { linuxKernel } from "./kernel/linux";
 import type { Kernel } from "./kernel/types";
-import type { Op, OpResult } from "./model";
+import type { OpResult } from "./model";
 import { HostMismatchError, Reconciler } from "./reconciler";
 import { StateStore, StateStoreError } from "./state-store";
 import { collectStatus, formatStatus } from "./status";
@@ -102,10 +102,6 @@ export interface CliIo {
   onSignal?: (handler: (signal: string) => void, reload: () => void) => void;
 }
 
-function opJson(op: Op) {
-  return op;
-}
-
 function formatResult(result: OpResult): string {
   return `${result.ok ? "ok  " : "FAIL"} ${result.op.command}${result.ok ? "" : `\n     ${result.error}`}`;
 }
@@ -150,7 +146,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           warnings.push(`${actual.ipvs.reason}: planned against an empty IPVS table; apply would fail`);
         }
         if (args.json) {
-          io.stdout(JSON.stringify({ generation: resolved.generation, ops: ops.map(opJson), warnings }) + "\n");
+          io.stdout(JSON.stringify({ generation: resolved.generation, ops: ops, warnings }) + "\n");
         } else {
           for (const w of warnings) io.stderr(`warning: ${w}\n`);
           io.stdout(ops.length === 0 ? "No changes.\n" : ops.map((op) => op.command).join("\n") + "\n");
@@ -165,9 +161,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           io.stdout(
             JSON.stringify({
               generation: outcome.generation,
-              results: outcome.results.map((r) => ({ op: opJson(r.op), ok: r.ok, ...(r.error !== undefined ? { error: r.error } : {}) })),
+              results: outcome.results.map((r) => ({ op: r.op, ok: r.ok, ...(r.error !== undefined ? { error: r.error } : {}) })),
               converged: outcome.converged,
-              remaining: outcome.remaining.map(opJson),
+              remaining: outcome.remaining,
             }) + "\n",
           );
         } else {

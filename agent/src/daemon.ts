@@ -8,7 +8,7 @@
  * `setDesired(document, "panel")` when it receives a state and subscribes to
  * `onReconcile` to report results; nothing else changes.
  */
-import { InvalidDesiredStateError, loadDesiredFile, parseDesiredDocument, type LoadedDesiredState } from "./desired";
+import { loadDesiredFile, parseDesiredDocument, type LoadedDesiredState } from "./desired";
 import { HostMismatchError, type ReconcileOutcome, type Reconciler } from "./reconciler";
 
 export type ReconcileSource = "file" | "cache" | "periodic" | "panel";
@@ -138,4 +138,3 @@ export class Daemon {
   }
 }
 
-export { InvalidDesiredStateError };

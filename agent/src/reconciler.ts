@@ -13,7 +13,7 @@ import type { IpvsService, ResolvedState } from "../../shared/desired-state/reso
 import { checkInterfaces, formatIssues, type DesiredStateIssue } from "../../shared/desired-state/resolve";
 import type { ServiceHandle, Kernel } from "./kernel/types";
 import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
-import { OP_ORDER, plan, planIpvs } from "./plan/plan";
+import { plan, planIpvs } from "./plan/plan";
 
 /** Above this many services, one whole-table listing is cheaper than per-service listings. */
 export const TARGETED_READ_LIMIT = 8;
@@ -478,11 +478,6 @@ export class Reconciler {
     }
     if (ok("nft-delete").length > 0) ledger.nft = null;
     return ledger;
-  }
-
-  /** Orders results like the ops (used by callers that group them). */
-  static sortOps(ops: Op[]): Op[] {
-    return [...ops].sort((a, b) => OP_ORDER[a.kind] - OP_ORDER[b.kind]);
   }
 }
 
