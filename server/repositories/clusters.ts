@@ -44,10 +44,19 @@ function toDirector(d: {
   clusterId: string;
   hostId: string;
   priority: number;
+  vipInterface: string;
   createdAt: Date;
   host: { id: string; name: string; managementAddress: string };
 }): Director {
-  return { id: d.id, clusterId: d.clusterId, hostId: d.hostId, priority: d.priority, host: d.host, createdAt: iso(d.createdAt) };
+  return {
+    id: d.id,
+    clusterId: d.clusterId,
+    hostId: d.hostId,
+    priority: d.priority,
+    vipInterface: d.vipInterface,
+    host: d.host,
+    createdAt: iso(d.createdAt),
+  };
 }
 
 export async function getClusterDetail(q: Tx, id: string): Promise<ClusterDetail | null> {
@@ -105,11 +114,11 @@ export async function findDirectorByHost(q: Tx, clusterId: string, hostId: strin
   return d ? toDirector(d) : null;
 }
 
-export async function addDirector(tx: Tx, data: { clusterId: string; hostId: string; priority: number }): Promise<string> {
+export async function addDirector(tx: Tx, data: { clusterId: string; hostId: string; priority: number; vipInterface: string }): Promise<string> {
   return (await tx.clusterDirector.create({ data, select: { id: true } })).id;
 }
 
-export async function updateDirector(tx: Tx, id: string, data: { priority: number }): Promise<void> {
+export async function updateDirector(tx: Tx, id: string, data: { priority: number; vipInterface: string }): Promise<void> {
   await tx.clusterDirector.update({ where: { id }, data });
 }
 

@@ -1,6 +1,7 @@
 /** Host inventory. */
-import type { Host, HostRef } from "@/shared/cluster";
-import { iso, type Tx } from "./db";
+import { KernelInfoSchema, type KernelInfo } from "@/shared/agent-protocol";
+import type { Host, HostAgent, HostRef } from "@/shared/cluster";
+import { iso, isoOrNull, type Tx } from "./db";
 
 export interface HostData {
   name: string;
@@ -13,9 +14,52 @@ export interface HostData {
 const hostInclude = {
   directorOf: { select: { clusterId: true, priority: true, cluster: { select: { name: true } } } },
   _count: { select: { realServers: true } },
+  agentCredentials: { where: { revokedAt: null }, select: { prefix: true }, take: 1 },
 } as const;
 
-function toHost(r: {
+export interface HostAgentRow {
+  agentVersion: string | null;
+  agentHostname: string | null;
+  kernelInfo: string | null;
+  lastSeenAt: Date | null;
+  desiredGeneration: number;
+  appliedGeneration: number | null;
+  driftCount: number;
+  driftCheckedAt: Date | null;
+  agentCredentials: { prefix: string }[];
+}
+
+/** The agent part of a host (online is filled in by the service, which knows the gateway). */
+export function toHostAgent(r: HostAgentRow): HostAgent {
+  const kernel = parseKernelInfo(r.kernelInfo);
+  return {
+    enrolled: r.agentCredentials.length > 0,
+    credentialPrefix: r.agentCredentials[0]?.prefix ?? null,
+    online: false,
+    lastSeenAt: isoOrNull(r.lastSeenAt),
+    version: r.agentVersion,
+    hostname: r.agentHostname,
+    kernelRelease: kernel?.release ?? null,
+    ipvs: kernel ? kernel.ipvs : null,
+    ipvsVersion: kernel?.ipvsVersion ?? null,
+    schedulers: kernel?.schedulers ?? [],
+    interfaces: kernel?.interfaces ?? [],
+    defaultGateways: kernel?.defaultGateways ?? [],
+    desiredGeneration: r.desiredGeneration,
+    appliedGeneration: r.appliedGeneration,
+    driftCount: r.driftCount,
+    driftCheckedAt: isoOrNull(r.driftCheckedAt),
+  };
+}
+
+/** Stored KernelInfo JSON (validated when it was stored); null when absent or unreadable. */
+export function parseKernelInfo(text: string | null): KernelInfo | null {
+  if (!text) return null;
+  const parsed = KernelInfoSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
+}
+
+function toHost(r: HostAgentRow & {
   id: string;
   name: string;
   managementAddress: string;
@@ -27,6 +71,7 @@ function toHost(r: {
   directorOf: { clusterId: string; priority: number; cluster: { name: string } }[];
   _count: { realServers: number };
 }): Host {
+  const agent = toHostAgent(r);
   return {
     id: r.id,
     name: r.name,
@@ -40,6 +85,7 @@ function toHost(r: {
       .map((d) => ({ clusterId: d.clusterId, clusterName: d.cluster.name, priority: d.priority }))
       .sort((a, b) => a.clusterName.localeCompare(b.clusterName)),
     realServerCount: r._count.realServers,
+    agent,
   };
 }
 

@@ -1,5 +1,5 @@
 /** Virtual services and their real servers. */
-import type { PersistenceEngine, Protocol, RealServer, Scheduler, VirtualService, ForwardingMethod } from "@/shared/cluster";
+import type { MarkProtocol, PersistenceEngine, Protocol, RealServer, Scheduler, VirtualService, ForwardingMethod } from "@/shared/cluster";
 import { iso, type Tx } from "./db";
 
 /** Stored fields of a virtual service (address already canonical). */
@@ -14,6 +14,8 @@ export interface VirtualServiceData {
   persistenceTimeout: number | null;
   persistenceNetmask: number | null;
   persistenceEngine: PersistenceEngine | null;
+  markProtocol: MarkProtocol | null;
+  markPorts: number[];
   description: string;
   enabled: boolean;
   serviceKey: string;
@@ -81,6 +83,8 @@ type ServiceRow = {
   persistenceTimeout: number | null;
   persistenceNetmask: number | null;
   persistenceEngine: string | null;
+  markProtocol: string | null;
+  markPorts: string;
   description: string;
   enabled: boolean;
   createdAt: Date;
@@ -102,6 +106,8 @@ function toService(r: ServiceRow): VirtualService {
     persistenceTimeout: r.persistenceTimeout,
     persistenceNetmask: r.persistenceNetmask,
     persistenceEngine: r.persistenceEngine as PersistenceEngine | null,
+    markProtocol: r.markProtocol as MarkProtocol | null,
+    markPorts: parseMarkPorts(r.markPorts),
     description: r.description,
     enabled: r.enabled,
     createdAt: iso(r.createdAt),
@@ -167,7 +173,12 @@ export async function findEndpointInOtherClusters(
 }
 
 function serviceRow(data: VirtualServiceData) {
-  return { ...data, schedulerFlags: data.schedulerFlags.join(",") };
+  return { ...data, schedulerFlags: data.schedulerFlags.join(","), markPorts: data.markPorts.join(",") };
+}
+
+/** Stored "80,443" → [80, 443]. */
+export function parseMarkPorts(text: string): number[] {
+  return text ? text.split(",").map(Number) : [];
 }
 
 export async function createService(

@@ -101,7 +101,7 @@ export async function deleteCluster(ctx: ServiceContext, id: string): Promise<vo
 // --- directors -------------------------------------------------------------------
 
 function directorSnapshot(d: Director) {
-  return { id: d.id, clusterId: d.clusterId, hostId: d.hostId, host: d.host.name, priority: d.priority };
+  return { id: d.id, clusterId: d.clusterId, hostId: d.hostId, host: d.host.name, priority: d.priority, vipInterface: d.vipInterface };
 }
 
 export async function addDirector(ctx: ServiceContext, input: z.output<typeof directorAddInput>): Promise<Director> {
@@ -121,7 +121,7 @@ export async function addDirector(ctx: ServiceContext, input: z.output<typeof di
       entityId: id,
       clusterId: cluster.id,
       clusterName: cluster.name,
-      summary: `Added ${host.name} as a director of ${cluster.name} (priority ${input.priority})`,
+      summary: `Added ${host.name} as a director of ${cluster.name} (priority ${input.priority}, VIPs on ${input.vipInterface})`,
       after: directorSnapshot(director),
     });
     return director;
@@ -133,15 +133,22 @@ export async function updateDirector(ctx: ServiceContext, input: z.output<typeof
     const before = await clusters.findDirector(tx, input.id);
     if (!before) throw notFound("Director");
     const cluster = (await clusters.findCluster(tx, before.clusterId))!;
-    await clusters.updateDirector(tx, input.id, { priority: input.priority });
+    await clusters.updateDirector(tx, input.id, {
+      priority: input.priority ?? before.priority,
+      vipInterface: input.vipInterface ?? before.vipInterface,
+    });
     const after = (await clusters.findDirector(tx, input.id))!;
+    const changes = [
+      before.priority !== after.priority ? `priority ${before.priority} → ${after.priority}` : null,
+      before.vipInterface !== after.vipInterface ? `VIP interface ${before.vipInterface} → ${after.vipInterface}` : null,
+    ].filter(Boolean);
     await recordAudit(tx, ctx.actor, {
       action: "director.update",
       entityType: "director",
       entityId: input.id,
       clusterId: cluster.id,
       clusterName: cluster.name,
-      summary: `Changed ${before.host.name}'s priority in ${cluster.name} from ${before.priority} to ${after.priority}`,
+      summary: `Director ${before.host.name} of ${cluster.name}: ${changes.join(", ") || "no changes"}`,
       before: directorSnapshot(before),
       after: directorSnapshot(after),
     });

@@ -8,19 +8,25 @@ import type { z } from "zod";
 import type { ServiceContext } from "./actor";
 import { recordAudit, snapshot } from "./audit";
 import { conflict, invalid, notFound } from "./errors";
+import { getAgentGateway } from "@/server/agent-gateway/registry";
 
-export function listHosts(db: Database): Promise<Host[]> {
-  return read(db, (q) => hosts.listHosts(q));
+/** Fills in whether the host's agent is connected (known only to the gateway). */
+function withOnline(host: Host): Host {
+  return { ...host, agent: { ...host.agent, online: getAgentGateway().isOnline(host.id) } };
+}
+
+export async function listHosts(db: Database): Promise<Host[]> {
+  return (await read(db, (q) => hosts.listHosts(q))).map(withOnline);
 }
 
 export async function getHost(db: Database, id: string): Promise<Host> {
   const host = await read(db, (q) => hosts.getHost(q, id));
   if (!host) throw notFound("Host");
-  return host;
+  return withOnline(host);
 }
 
 function hostSnapshot(h: Host) {
-  const { directorOf: _d, realServerCount: _r, ...rest } = snapshot(h) as Host;
+  const { directorOf: _d, realServerCount: _r, agent: _a, ...rest } = snapshot(h) as Host;
   return rest;
 }
 

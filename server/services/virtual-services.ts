@@ -66,6 +66,8 @@ export function serviceData(fields: VirtualServiceFields): repo.VirtualServiceDa
     persistenceTimeout: fields.persistenceTimeout,
     persistenceNetmask: fields.persistenceNetmask,
     persistenceEngine: fields.persistenceEngine,
+    markProtocol: fields.markProtocol,
+    markPorts: fields.markPorts,
     description: fields.description,
     enabled: fields.enabled,
     serviceKey: key,
@@ -243,6 +245,8 @@ function serviceFieldsOf(s: VirtualService) {
     persistenceTimeout: s.persistenceTimeout,
     persistenceNetmask: s.persistenceNetmask,
     persistenceEngine: s.persistenceEngine,
+    markProtocol: s.markProtocol,
+    markPorts: s.markPorts,
     description: s.description,
     enabled: s.enabled,
   };

@@ -21,6 +21,8 @@ export interface RequestInfo {
   /** HTTPS (directly or at the trusted proxy): cookies get the Secure flag. */
   secure: boolean;
   userAgent: string;
+  /** scheme://host the client used (through a trusted proxy: the proxy's), null when unknown */
+  origin: string | null;
 }
 
 export function trustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -77,6 +79,7 @@ export function requestInfoFromHeaders(headers: Headers, url?: string): RequestI
     sameOrigin,
     secure: proto === "https",
     userAgent: headers.get("user-agent") ?? "",
+    origin: host ? `${proto}://${host}` : null,
   };
 }
 

@@ -1,10 +1,12 @@
 /** The panel API: every router, one tree. The UI imports the AppRouter type only. */
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { createCallerFactory, router } from "./init";
+import { agentsRouter } from "./routers/agents";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { clustersRouter, directorsRouter } from "./routers/clusters";
 import { hostsRouter } from "./routers/hosts";
+import { revisionsRouter } from "./routers/revisions";
 import { realServersRouter, servicesRouter } from "./routers/services";
 import { tokensRouter, usersRouter } from "./routers/users";
 
@@ -18,6 +20,8 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  revisions: revisionsRouter,
+  agents: agentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

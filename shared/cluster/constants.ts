@@ -40,6 +40,10 @@ export const SCHEDULER_FLAGS: Record<Scheduler, readonly string[]> = {
   ovf: [],
 };
 
+/** Protocols an FWMARK service's nft mark rule can match (the agent writes `tcp dport { … }`). */
+export const MARK_PROTOCOLS = ["tcp", "udp"] as const;
+export type MarkProtocol = (typeof MARK_PROTOCOLS)[number];
+
 export const FORWARDING_METHODS = ["DR", "NAT", "TUN"] as const;
 export type ForwardingMethod = (typeof FORWARDING_METHODS)[number];
 
@@ -76,6 +80,10 @@ export const LIMITS = {
   description: { max: 500 },
   name: { max: 64 },
   pageSize: { max: 200 },
+  /** Ports in one FWMARK mark rule. */
+  markPorts: { max: 15 },
+  /** Revision notes. */
+  note: { max: 500 },
 } as const;
 
 /** Entity types recorded in the audit log. */
@@ -88,5 +96,6 @@ export const AUDIT_ENTITY_TYPES = [
   "user",
   "apiToken",
   "session",
+  "revision",
 ] as const;
 export type AuditEntityType = (typeof AUDIT_ENTITY_TYPES)[number];

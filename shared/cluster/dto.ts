@@ -7,7 +7,7 @@
  * log are plain JSON values.
  */
 import { z } from "zod";
-import { FORWARDING_METHODS, PERSISTENCE_ENGINES, PROTOCOLS, ROLES, SCHEDULERS } from "./constants";
+import { FORWARDING_METHODS, MARK_PROTOCOLS, PERSISTENCE_ENGINES, PROTOCOLS, ROLES, SCHEDULERS } from "./constants";
 
 const isoDate = z.string();
 
@@ -35,6 +35,8 @@ export const directorDto = z.object({
   clusterId: z.string(),
   hostId: z.string(),
   priority: z.number().int(),
+  /** Linux interface the director puts the cluster's VIPs on. */
+  vipInterface: z.string(),
   host: hostRefDto,
   createdAt: isoDate,
 });
@@ -86,6 +88,10 @@ export const virtualServiceDto = z.object({
   persistenceTimeout: z.number().int().nullable(),
   persistenceNetmask: z.number().int().nullable(),
   persistenceEngine: z.enum(PERSISTENCE_ENGINES).nullable(),
+  /** FWMARK only: protocol of the agent's nft mark rule; null = packets are marked elsewhere. */
+  markProtocol: z.enum(MARK_PROTOCOLS).nullable(),
+  /** FWMARK only: destination ports of the mark rule; empty = every port. */
+  markPorts: z.array(z.number().int()),
   description: z.string(),
   enabled: z.boolean(),
   createdAt: isoDate,
@@ -104,6 +110,36 @@ export type VirtualServicePage = z.infer<typeof virtualServicePageDto>;
 
 export const hostInterfaceDto = z.object({ name: z.string(), addresses: z.array(z.string()) });
 
+export const agentInterfaceDto = z.object({ name: z.string(), addresses: z.array(z.string()), up: z.boolean() });
+
+/** What the panel knows about a host's agent (enrollment, connection, last hello and report). */
+export const hostAgentDto = z.object({
+  /** an active (not revoked) credential exists */
+  enrolled: z.boolean(),
+  /** display prefix of the active credential, e.g. "lvsh_Ab3dE9" */
+  credentialPrefix: z.string().nullable(),
+  /** connected to the panel right now */
+  online: z.boolean(),
+  lastSeenAt: isoDate.nullable(),
+  version: z.string().nullable(),
+  /** the hostname the agent reported */
+  hostname: z.string().nullable(),
+  kernelRelease: z.string().nullable(),
+  /** null: unknown (never said hello) */
+  ipvs: z.boolean().nullable(),
+  ipvsVersion: z.string().nullable(),
+  schedulers: z.array(z.string()),
+  /** interfaces the agent reported (for the director's VIP interface) */
+  interfaces: z.array(agentInterfaceDto),
+  defaultGateways: z.array(z.string()),
+  /** last generation the panel published for this host (0 = none) */
+  desiredGeneration: z.number().int(),
+  appliedGeneration: z.number().int().nullable(),
+  driftCount: z.number().int(),
+  driftCheckedAt: isoDate.nullable(),
+});
+export type HostAgent = z.infer<typeof hostAgentDto>;
+
 export const hostDto = z.object({
   id: z.string(),
   name: z.string(),
@@ -117,6 +153,8 @@ export const hostDto = z.object({
   directorOf: z.array(z.object({ clusterId: z.string(), clusterName: z.string(), priority: z.number().int() })),
   /** Real-server entries that point at this host. */
   realServerCount: z.number().int(),
+  /** The host's agent as last seen by the panel. */
+  agent: hostAgentDto,
 });
 export type Host = z.infer<typeof hostDto>;
 

@@ -5,7 +5,7 @@
  */
 import type { RefinementCtx } from "zod";
 import { addressFamily, maxPrefixLength } from "./address";
-import { SCHEDULER_FLAGS, type ForwardingMethod, type Protocol, type Scheduler } from "./constants";
+import { LIMITS, SCHEDULER_FLAGS, type ForwardingMethod, type Protocol, type Scheduler } from "./constants";
 
 export type IssuePath = (string | number)[];
 export interface FieldIssue {
@@ -42,6 +42,10 @@ export interface VirtualServiceRuleInput {
   persistenceTimeout: number | null;
   persistenceNetmask: number | null;
   persistenceEngine: string | null;
+  /** FWMARK only: protocol of the agent's nft mark rule; null = packets are marked elsewhere */
+  markProtocol?: string | null;
+  /** FWMARK only: destination ports the mark rule matches; empty = every port */
+  markPorts?: number[];
 }
 
 /** Rules of one virtual service: port vs fwmark, scheduler flags, persistence. */
@@ -52,10 +56,31 @@ export function checkVirtualService(vs: VirtualServiceRuleInput): FieldIssue[] {
     if (vs.port !== null) {
       issues.push({ path: ["port"], message: "FWMARK services match packets by mark; leave the port empty" });
     }
+    const ports = vs.markPorts ?? [];
+    if (ports.length > 0 && !vs.markProtocol) {
+      issues.push({ path: ["markProtocol"], message: "Choose TCP or UDP for the mark rule's ports" });
+    }
+    if (ports.length > LIMITS.markPorts.max) {
+      issues.push({ path: ["markPorts"], message: `At most ${LIMITS.markPorts.max} ports per mark rule` });
+    }
+    const seenPorts = new Set<number>();
+    for (const p of ports) {
+      if (seenPorts.has(p)) {
+        issues.push({ path: ["markPorts"], message: `Port ${p} is listed twice` });
+        break;
+      }
+      seenPorts.add(p);
+    }
   } else {
     if (vs.port === null) issues.push({ path: ["port"], message: `${vs.protocol} services need a port` });
     if (vs.fwmark !== null) {
       issues.push({ path: ["fwmark"], message: "A firewall mark is only used by FWMARK services; leave it empty" });
+    }
+    if (vs.markProtocol) {
+      issues.push({ path: ["markProtocol"], message: "A mark rule is only used by FWMARK services; leave it empty" });
+    }
+    if ((vs.markPorts ?? []).length > 0) {
+      issues.push({ path: ["markPorts"], message: "Mark rule ports are only used by FWMARK services; leave them empty" });
     }
   }
 

@@ -11,10 +11,12 @@
  * server's services and come back with the same field-error shape.
  */
 import { z } from "zod";
+import { isValidInterfaceName } from "@/shared/net";
 import { normaliseAddress, parseInterfaceAddress } from "./address";
 import {
   FORWARDING_METHODS,
   LIMITS,
+  MARK_PROTOCOLS,
   PERSISTENCE_ENGINES,
   PROTOCOLS,
   ROLES,
@@ -68,6 +70,16 @@ export const schedulerSchema = z.enum(SCHEDULERS, {
 export const forwardingSchema = z.enum(FORWARDING_METHODS, { error: "Choose DR, NAT or TUN" });
 export const persistenceEngineSchema = z.enum(PERSISTENCE_ENGINES, { error: "The only persistence engine is sip" });
 export const roleSchema = z.enum(ROLES, { error: "Choose viewer, operator or admin" });
+export const markProtocolSchema = z.enum(MARK_PROTOCOLS, { error: "Choose tcp or udp for the mark rule" });
+/** Destination ports of an FWMARK service's mark rule; empty = every port. Duplicates and the count are rules. */
+export const markPortsSchema = z.array(portSchema).max(64, `At most ${LIMITS.markPorts.max} ports per mark rule`);
+
+/** "80, 443" → [80, 443] for form fields; null when a part is not a whole number. */
+export function parseMarkPortsText(text: string): number[] | null {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  if (!parts.every((p) => /^\d+$/.test(p))) return null;
+  return parts.map(Number);
+}
 
 const descriptionSchema = z
   .string()
@@ -156,12 +168,22 @@ export const hostUpdateInput = z.object({
 // Directors (which hosts direct a cluster)
 
 const directorPrioritySchema = intInRange("Priority", LIMITS.directorPriority.min, LIMITS.directorPriority.max);
+/** The Linux interface a director puts the cluster's VIPs on (e.g. eth0, bond0.100). */
+export const vipInterfaceSchema = z
+  .string({ error: "Enter an interface name" })
+  .trim()
+  .refine(isValidInterfaceName, "Use a Linux interface name: 1-15 characters, no spaces, '/' or ':'");
 export const directorAddInput = z.object({
   clusterId: idSchema,
   hostId: idSchema,
   priority: directorPrioritySchema.default(100),
+  vipInterface: vipInterfaceSchema.default("eth0"),
 });
-export const directorUpdateInput = z.object({ id: idSchema, priority: directorPrioritySchema });
+export const directorUpdateInput = z.object({
+  id: idSchema,
+  priority: directorPrioritySchema.optional(),
+  vipInterface: vipInterfaceSchema.optional(),
+});
 
 // ---------------------------------------------------------------------------
 // Real servers
@@ -215,6 +237,8 @@ const virtualServiceShape = {
   persistenceTimeout: persistenceTimeoutSchema.nullable().default(null),
   persistenceNetmask: persistenceNetmaskSchema.nullable().default(null),
   persistenceEngine: persistenceEngineSchema.nullable().default(null),
+  markProtocol: markProtocolSchema.nullable().default(null),
+  markPorts: markPortsSchema.default([]),
   description: descriptionSchema.default(""),
   enabled: z.boolean().default(true),
 };
@@ -257,6 +281,8 @@ export const virtualServiceUpdateInput = z.object({
   persistenceTimeout: persistenceTimeoutSchema.nullable().optional(),
   persistenceNetmask: persistenceNetmaskSchema.nullable().optional(),
   persistenceEngine: persistenceEngineSchema.nullable().optional(),
+  markProtocol: markProtocolSchema.nullable().optional(),
+  markPorts: markPortsSchema.optional(),
   description: descriptionSchema.optional(),
   enabled: z.boolean().optional(),
 });

@@ -1,7 +1,9 @@
+import * as agents from "@/server/services/agents";
 import * as hosts from "@/server/services/hosts";
+import { enrollResultDto, hostIdInput } from "@/shared/revisions";
 import { byIdInput, hostCreateInput, hostDto, hostUpdateInput, okDto } from "@/shared/cluster";
 import { z } from "zod";
-import { operatorProcedure, router, viewerProcedure } from "../init";
+import { adminProcedure, operatorProcedure, router, viewerProcedure } from "../init";
 
 export const hostsRouter = router({
   list: viewerProcedure.output(z.array(hostDto)).query(({ ctx }) => hosts.listHosts(ctx.db)),
@@ -23,6 +25,19 @@ export const hostsRouter = router({
     .output(okDto)
     .mutation(async ({ ctx, input }) => {
       await hosts.deleteHost(ctx, input.id);
+      return { ok: true as const };
+    }),
+  /** One-time enrollment token (1 h, shown once) and the copy-paste install command for the host. */
+  enroll: adminProcedure
+    .input(hostIdInput)
+    .output(enrollResultDto)
+    .mutation(({ ctx, input }) => agents.enrollHost({ ...ctx, panelUrl: agents.panelBaseUrl(ctx.request.origin) }, input.hostId)),
+  /** Revokes the host's agent credential (and unused enrollment tokens); the agent is disconnected. */
+  revokeAgent: adminProcedure
+    .input(hostIdInput)
+    .output(okDto)
+    .mutation(async ({ ctx, input }) => {
+      await agents.revokeAgent(ctx, input.hostId);
       return { ok: true as const };
     }),
 });
