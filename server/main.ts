@@ -9,6 +9,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
+import { attachAgentGateway } from "./agent-gateway/gateway";
+import { getDatabase } from "./db";
 import { deployMigrations } from "./db/deploy";
 import { CLIENT_ADDRESS_HEADER } from "./trpc/request-info";
 
@@ -38,12 +40,14 @@ async function main() {
     void handle(req, res);
   });
   const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false });
-  void io;
+  // Agents (namespace /agent); registered on globalThis so tRPC code in Next's bundle reaches it.
+  const agentGateway = attachAgentGateway(io, { db: await getDatabase() });
 
   httpServer.listen(port, hostname, () => {
     console.log(`lvs-control panel listening on http://${hostname}:${port}`);
   });
   const stop = () => {
+    agentGateway.close();
     io.close();
     httpServer.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();

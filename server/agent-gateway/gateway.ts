@@ -1,0 +1,239 @@
+/**
+ * The panel side of the agent channel (issue #4): socket.io namespace
+ * `/agent` on the panel's socket.io server.
+ *
+ * - Handshake: `auth` must parse as AgentAuth and the credential must be an
+ *   active credential of exactly that host; otherwise the connection is
+ *   refused. A socket only ever sends and receives its own host's messages.
+ * - Every inbound message is validated with shared/agent-protocol; invalid
+ *   ones are dropped with a log line (never containing a secret).
+ * - `hello` stores kernel info and version, answers, then pushes the host's
+ *   newest deployment if the agent has not applied it. `report` settles a
+ *   deployment (applying → applied / failed) and stores drift.
+ * - `publish` is called by apply/rollback right after their transaction
+ *   commits: no polling on the panel side.
+ * One connection per host: a new one replaces the old.
+ */
+import type { Namespace, Server, Socket } from "socket.io";
+import type { Database } from "@/server/db";
+import * as channel from "@/server/services/agent-channel";
+import { authenticateAgent, type AuthenticatedAgent } from "@/server/services/agents";
+import {
+  AGENT_NAMESPACE,
+  AgentAuthSchema,
+  AgentEvents,
+  AgentHelloSchema,
+  AgentReportSchema,
+  DesiredAckSchema,
+  PlanReplySchema,
+  RepairAckSchema,
+  type DesiredPush,
+  type HelloAck,
+} from "@/shared/agent-protocol";
+import type { DesiredStateInput } from "@/shared/desired-state";
+import type { ZodError } from "zod";
+import { registerAgentGateway, type AgentGateway, type PlanResult } from "./registry";
+
+export const PLAN_TIMEOUT_MS = 5000;
+export const PUSH_ACK_TIMEOUT_MS = 10_000;
+export const REPAIR_TIMEOUT_MS = 5000;
+
+export interface AgentGatewayOptions {
+  db: Database;
+  /** log sink (default console.log); lines never contain credentials or tokens */
+  log?: (line: string) => void;
+}
+
+type AgentSocket = Socket & { data: { agent: AuthenticatedAgent } };
+
+function describeIssues(error: ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(message)"}: ${i.message}`)
+    .join("; ");
+}
+
+export class LiveAgentGateway implements AgentGateway {
+  readonly namespace: Namespace;
+  private readonly sockets = new Map<string, AgentSocket>();
+  private readonly log: (line: string) => void;
+
+  constructor(
+    io: Server,
+    private readonly options: AgentGatewayOptions,
+  ) {
+    this.log = options.log ?? ((line) => console.log(line));
+    this.namespace = io.of(AGENT_NAMESPACE);
+    this.namespace.use((socket, next) => {
+      void this.authenticate(socket).then(
+        (agent) => {
+          if (!agent) return next(new Error("unauthorized: unknown, revoked or mismatched agent credential"));
+          (socket as AgentSocket).data.agent = agent;
+          next();
+        },
+        (error) => {
+          this.log(`agent-gateway: authentication failed: ${(error as Error).message}`);
+          next(new Error("unauthorized: the panel could not check the credential"));
+        },
+      );
+    });
+    this.namespace.on("connection", (socket) => this.onConnection(socket as AgentSocket));
+  }
+
+  private async authenticate(socket: Socket): Promise<AuthenticatedAgent | null> {
+    const parsed = AgentAuthSchema.safeParse(socket.handshake.auth);
+    const from = socket.handshake.address;
+    if (!parsed.success) {
+      this.log(`agent-gateway: refused a connection from ${from}: invalid handshake auth (${describeIssues(parsed.error).replace(/lvs[he]_[A-Za-z0-9_-]+/g, "***")})`);
+      return null;
+    }
+    const agent = await authenticateAgent(this.options.db, parsed.data.hostId, parsed.data.credential);
+    if (!agent) this.log(`agent-gateway: refused a connection for host id ${parsed.data.hostId} from ${from}: unknown, revoked or mismatched credential`);
+    return agent;
+  }
+
+  private onConnection(socket: AgentSocket) {
+    const agent = socket.data.agent;
+    const previous = this.sockets.get(agent.hostId);
+    this.sockets.set(agent.hostId, socket);
+    if (previous && previous !== socket) previous.disconnect(true);
+    this.log(`agent-gateway: ${agent.hostName} connected from ${socket.handshake.address}`);
+
+    socket.on(AgentEvents.hello, (payload: unknown, ack?: unknown) => {
+      void this.onHello(socket, payload, typeof ack === "function" ? (ack as (a: HelloAck) => void) : null);
+    });
+    socket.on(AgentEvents.report, (payload: unknown, ack?: unknown) => {
+      void this.onReport(socket, payload).finally(() => {
+        if (typeof ack === "function") (ack as (a: { ok: boolean }) => void)({ ok: true });
+      });
+    });
+    socket.on("disconnect", (reason) => {
+      if (this.sockets.get(agent.hostId) === socket) this.sockets.delete(agent.hostId);
+      this.log(`agent-gateway: ${agent.hostName} disconnected (${reason})`);
+      void channel.recordDisconnect(this.options.db, agent.hostId).catch(() => undefined);
+    });
+  }
+
+  private async onHello(socket: AgentSocket, payload: unknown, ack: ((a: HelloAck) => void) | null) {
+    const agent = socket.data.agent;
+    const parsed = AgentHelloSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.log(`agent-gateway: dropped an invalid hello from ${agent.hostName}: ${describeIssues(parsed.error)}`);
+      ack?.({ ok: false, hostName: agent.hostName, error: `invalid hello: ${describeIssues(parsed.error)}` });
+      return;
+    }
+    try {
+      await channel.recordHello(this.options.db, agent, parsed.data);
+      ack?.({ ok: true, hostName: agent.hostName });
+      const push = await channel.pushForHello(this.options.db, agent.hostId, parsed.data.appliedGeneration);
+      if (push) await this.send(socket, push);
+    } catch (error) {
+      this.log(`agent-gateway: hello from ${agent.hostName} failed: ${(error as Error).message}`);
+      ack?.({ ok: false, hostName: agent.hostName, error: "the panel could not store the hello" });
+    }
+  }
+
+  private async onReport(socket: AgentSocket, payload: unknown) {
+    const agent = socket.data.agent;
+    const parsed = AgentReportSchema.safeParse(payload);
+    if (!parsed.success) {
+      this.log(`agent-gateway: dropped an invalid report from ${agent.hostName}: ${describeIssues(parsed.error)}`);
+      return;
+    }
+    try {
+      await channel.recordReport(this.options.db, agent.hostId, parsed.data);
+    } catch (error) {
+      this.log(`agent-gateway: report from ${agent.hostName} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Pushes a desired state and records the agent's acknowledgement. */
+  private async send(socket: AgentSocket, push: DesiredPush): Promise<void> {
+    const agent = socket.data.agent;
+    let reply: unknown;
+    try {
+      reply = await socket.timeout(PUSH_ACK_TIMEOUT_MS).emitWithAck(AgentEvents.desired, push);
+    } catch {
+      this.log(`agent-gateway: ${agent.hostName} did not acknowledge generation ${push.generation} within ${PUSH_ACK_TIMEOUT_MS / 1000} s`);
+      return;
+    }
+    const ack = DesiredAckSchema.safeParse(reply);
+    if (!ack.success) {
+      this.log(`agent-gateway: dropped an invalid desired-state ack from ${agent.hostName}: ${describeIssues(ack.error)}`);
+      return;
+    }
+    await channel.recordPushAck(this.options.db, agent.hostId, push.generation, ack.data);
+  }
+
+  isOnline(hostId: string): boolean {
+    return this.sockets.has(hostId);
+  }
+
+  async publish(hostIds: string[]): Promise<void> {
+    await Promise.all(
+      hostIds.map(async (hostId) => {
+        const socket = this.sockets.get(hostId);
+        if (!socket) return;
+        try {
+          const push = await channel.pushForPublish(this.options.db, hostId);
+          if (push) await this.send(socket, push);
+        } catch (error) {
+          this.log(`agent-gateway: push to ${socket.data.agent.hostName} failed: ${(error as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  async plan(hostId: string, state: DesiredStateInput, timeoutMs = PLAN_TIMEOUT_MS): Promise<PlanResult> {
+    const socket = this.sockets.get(hostId);
+    if (!socket) return { status: "offline", ops: [], warnings: [], error: "the agent is not connected" };
+    let reply: unknown;
+    try {
+      reply = await socket.timeout(timeoutMs).emitWithAck(AgentEvents.plan, { state });
+    } catch {
+      return { status: "error", ops: [], warnings: [], error: `the agent did not answer within ${timeoutMs / 1000} s` };
+    }
+    const parsed = PlanReplySchema.safeParse(reply);
+    if (!parsed.success) {
+      this.log(`agent-gateway: dropped an invalid plan reply from ${socket.data.agent.hostName}: ${describeIssues(parsed.error)}`);
+      return { status: "error", ops: [], warnings: [], error: "the agent sent an invalid plan reply" };
+    }
+    const r = parsed.data;
+    return { status: r.ok ? "ok" : "error", ops: r.ops, warnings: r.warnings, error: r.ok ? null : (r.error ?? "the agent could not plan this state") };
+  }
+
+  async repair(hostId: string, timeoutMs = REPAIR_TIMEOUT_MS): Promise<{ accepted: boolean; error: string | null }> {
+    const socket = this.sockets.get(hostId);
+    if (!socket) return { accepted: false, error: "the agent is not connected" };
+    let reply: unknown;
+    try {
+      reply = await socket.timeout(timeoutMs).emitWithAck(AgentEvents.repair, {});
+    } catch {
+      return { accepted: false, error: `the agent did not answer within ${timeoutMs / 1000} s` };
+    }
+    const parsed = RepairAckSchema.safeParse(reply);
+    if (!parsed.success) return { accepted: false, error: "the agent sent an invalid repair reply" };
+    return { accepted: parsed.data.accepted, error: parsed.data.error ?? null };
+  }
+
+  disconnect(hostId: string): void {
+    const socket = this.sockets.get(hostId);
+    if (!socket) return;
+    this.sockets.delete(hostId);
+    socket.disconnect(true);
+  }
+
+  /** Disconnects every agent and stops accepting new ones. */
+  close(): void {
+    for (const socket of this.sockets.values()) socket.disconnect(true);
+    this.sockets.clear();
+    this.namespace.removeAllListeners();
+  }
+}
+
+/** Attaches the gateway to `io` and registers it for getAgentGateway() (see registry.ts). */
+export function attachAgentGateway(io: Server, options: AgentGatewayOptions): LiveAgentGateway {
+  const gateway = new LiveAgentGateway(io, options);
+  registerAgentGateway(gateway);
+  return gateway;
+}
