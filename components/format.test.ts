@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { endpoint, formatDateTime, persistenceText, plural, relativeTime, thresholdText } from "./format";
+import { endpoint, formatDateTime, markRuleText, persistenceText, plural, relativeTime, thresholdText } from "./format";
 
 describe("format", () => {
   it.each([
@@ -17,6 +17,16 @@ describe("format", () => {
     [60, null, "sip", "60 s pe sip"],
   ])("persistenceText(%s, %s, %s) = %s", (t, m, e, text) => {
     expect(persistenceText(t, m, e)).toBe(text);
+  });
+
+  it.each<[string | null, number[], string]>([
+    [null, [], "marked elsewhere"],
+    [null, [80], "marked elsewhere"],
+    ["tcp", [], "tcp every port"],
+    ["tcp", [80, 443], "tcp 80,443"],
+    ["udp", [53], "udp 53"],
+  ])("markRuleText(%s, %o) = %s", (markProtocol, markPorts, text) => {
+    expect(markRuleText({ markProtocol, markPorts })).toBe(text);
   });
 
   it.each([

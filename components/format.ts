@@ -19,6 +19,12 @@ export function persistenceText(timeout: number | null, netmask: number | null, 
   return parts.join(" ");
 }
 
+/** An FWMARK service's mark rule: "tcp 80,443", "udp every port", or "marked elsewhere" (no rule). */
+export function markRuleText(vs: { markProtocol: string | null; markPorts: ReadonlyArray<number> }): string {
+  if (!vs.markProtocol) return "marked elsewhere";
+  return `${vs.markProtocol} ${vs.markPorts.length === 0 ? "every port" : vs.markPorts.join(",")}`;
+}
+
 /** Connection thresholds (-x upper / -y lower); 0 means no limit. */
 export function thresholdText(upper: number, lower: number): string {
   if (upper === 0 && lower === 0) return "—";

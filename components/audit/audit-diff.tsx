@@ -52,31 +52,34 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
   const rows = showAll ? diff.rows : changed;
   return (
     <div data-testid="audit-diff" data-shape="update" className="mt-1.5">
-      {changed.length === 0 ? (
-        <p className="text-xs text-fg-subtle">No field changed.</p>
-      ) : (
-        <table className="w-full max-w-3xl border-collapse overflow-hidden rounded-md border border-line text-[12px]">
-          <thead>
-            <tr className="bg-surface-2 text-left text-[11px] text-fg-subtle">
-              <th className="w-48 px-2.5 py-1 font-semibold">Field</th>
-              <th className="px-2.5 py-1 font-semibold">Before</th>
-              <th className="w-4 px-0 py-1" aria-hidden />
-              <th className="px-2.5 py-1 font-semibold">After</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <DiffLine key={row.path} row={row} />
-            ))}
-          </tbody>
-        </table>
-      )}
+      {changed.length === 0 ? <p className="text-xs text-fg-subtle">No field changed.</p> : <FieldChangesTable rows={rows} />}
       {unchanged > 0 && (
         <button type="button" className="mt-1 text-xs text-accent hover:underline" onClick={() => setShowAll(!showAll)} aria-expanded={showAll}>
           {showAll ? "Hide unchanged fields" : `Show ${unchanged} unchanged field${unchanged === 1 ? "" : "s"}`}
         </button>
       )}
     </div>
+  );
+}
+
+/** Field · before → after, one row per field (also used by the revision review's model diff). */
+export function FieldChangesTable({ rows }: { rows: ReadonlyArray<DiffRow> }) {
+  return (
+    <table className="w-full max-w-3xl border-collapse overflow-hidden rounded-md border border-line text-[12px]">
+      <thead>
+        <tr className="bg-surface-2 text-left text-[11px] text-fg-subtle">
+          <th className="w-48 px-2.5 py-1 font-semibold">Field</th>
+          <th className="px-2.5 py-1 font-semibold">Before</th>
+          <th className="w-4 px-0 py-1" aria-hidden />
+          <th className="px-2.5 py-1 font-semibold">After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <DiffLine key={row.path} row={row} />
+        ))}
+      </tbody>
+    </table>
   );
 }
 

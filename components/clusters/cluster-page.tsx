@@ -1,6 +1,7 @@
 "use client";
 /**
- * One cluster: header (edit/delete), its directors, its virtual services
+ * One cluster: header (edit/delete), deployment status (applied revision,
+ * changes not applied, hosts, drift), its directors, its virtual services
  * with real servers nested.
  * testids: `cluster-header`, `edit-cluster-button`, `delete-cluster-button`.
  */
@@ -17,6 +18,7 @@ import { ConfirmDialog } from "@/components/ui/dialog";
 import { LoadingRows } from "@/components/ui/loading";
 import { PageHeader, Panel } from "@/components/ui/page-header";
 import { plural } from "@/components/format";
+import { ClusterStatusPanel } from "@/components/revisions/cluster-status";
 import { ClusterDialog } from "./cluster-dialog";
 import { DirectorsPanel } from "./directors-panel";
 import { ServicesPanel } from "./services-panel";
@@ -90,6 +92,7 @@ export function ClusterPage({ id }: { id: string }) {
         />
       </div>
       <div className="space-y-4">
+        <ClusterStatusPanel clusterId={c.id} />
         <DirectorsPanel cluster={c} />
         <ServicesPanel clusterId={c.id} totalServices={c.serviceCount} />
       </div>

@@ -1,13 +1,16 @@
 "use client";
 /**
  * The hosts that direct a cluster (hold its VIPs), with a priority for HA.
- * testids: `directors-panel`, `director-row-<host name>`, `add-director-button`,
- * `directors-empty`. Dialog testid: `director-dialog` (labels "Host", "Priority").
+ * testids: `directors-panel`, `director-row-<host name>` (inner `director-vip-interface`),
+ * `add-director-button`, `directors-empty`. Dialog testid: `director-dialog`
+ * (labels "Host", "VIP interface" — a select of the interfaces the host's agent
+ * reported, or a text field when none are known — "Other interface" after
+ * choosing "Other…", "Priority").
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { ClusterDetail, Director } from "@/shared/cluster/dto";
+import type { ClusterDetail, Director, Host } from "@/shared/cluster/dto";
 import { LIMITS } from "@/shared/cluster/constants";
 import { directorAddInput, directorUpdateInput } from "@/shared/cluster/schemas";
 import { serverErrorToFormErrors, type FieldErrors } from "@/components/forms/errors";
@@ -52,6 +55,9 @@ export function DirectorsPanel({ cluster }: { cluster: ClusterDetail }) {
             <tr>
               <th className={table.th}>Host</th>
               <th className={table.th}>Management address</th>
+              <th className={table.th} title="The interface the director puts this cluster's VIPs on">
+                VIP interface
+              </th>
               <th className={`${table.th} text-right`} title="Higher priority is preferred as master">
                 Priority
               </th>
@@ -65,11 +71,14 @@ export function DirectorsPanel({ cluster }: { cluster: ClusterDetail }) {
               <tr key={d.id} className={table.row} data-testid={`director-row-${d.host.name}`}>
                 <td className={`${table.td} font-medium`}>{d.host.name}</td>
                 <td className={`${table.td} ${table.mono}`}>{d.host.managementAddress}</td>
+                <td className={`${table.td} ${table.mono}`} data-testid="director-vip-interface">
+                  {d.vipInterface}
+                </td>
                 <td className={`${table.td} text-right font-mono text-[12.5px]`}>{d.priority}</td>
                 <td className={`${table.td} ${table.actions}`}>
                   {canEdit && (
                     <div className="flex justify-end gap-0.5">
-                      <IconButton label={`Change priority of director ${d.host.name}`} onClick={() => setEditing(d)}>
+                      <IconButton label={`Edit director ${d.host.name}`} onClick={() => setEditing(d)}>
                         <PencilIcon />
                       </IconButton>
                       <IconButton tone="danger" label={`Remove director ${d.host.name}`} onClick={() => setRemoving(d)}>
@@ -94,7 +103,7 @@ function DirectorDialog({ cluster, director, onClose }: { cluster: ClusterDetail
   return (
     <Dialog open onClose={onClose} size="sm" testId="director-dialog"
       title={director ? `Director ${director.host.name}` : "Add director"}
-      description={director ? "Priority decides which director holds the VIPs first (higher wins)." : `A host that will hold the VIPs of ${cluster.name}.`}>
+      description={director ? "Where it holds the VIPs, and its priority (higher holds them first)." : `A host that will hold the VIPs of ${cluster.name}.`}>
       <DirectorForm cluster={cluster} director={director} onDone={onClose} />
     </Dialog>
   );
@@ -106,14 +115,22 @@ function DirectorForm({ cluster, director, onDone }: { cluster: ClusterDetail; d
   const hosts = useQuery(trpc.hosts.list.queryOptions());
   const taken = new Set(cluster.directors.map((d) => d.hostId));
   const available = (hosts.data ?? []).filter((h) => !taken.has(h.id));
-  const form = useForm({ hostId: "", priority: director ? String(director.priority) : "100" });
+  const form = useForm({
+    hostId: "",
+    priority: director ? String(director.priority) : "100",
+    vipInterface: director?.vipInterface ?? "",
+  });
   const add = useMutation(trpc.directors.add.mutationOptions());
   const update = useMutation(trpc.directors.update.mutationOptions());
+  const hostId = director ? director.hostId : form.values.hostId;
+  const host = hosts.data?.find((h) => h.id === hostId);
 
   const submit = () => {
     const pre: FieldErrors = {};
     const priority = readInteger(form.values.priority, pre, "priority");
     if (!director && form.values.hostId === "") pre.hostId = "Choose a host";
+    if (form.values.vipInterface.trim() === "") pre.vipInterface = "Choose the interface that holds the VIPs";
+    const vipInterface = form.values.vipInterface.trim();
     const done = async () => {
       await queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() });
       await queryClient.invalidateQueries({ queryKey: trpc.hosts.pathKey() });
@@ -121,20 +138,26 @@ function DirectorForm({ cluster, director, onDone }: { cluster: ClusterDetail; d
     };
     const onError = (error: unknown) => form.showServerError(error);
     if (director) {
-      const input = form.validate(directorUpdateInput, { id: director.id, priority }, pre);
+      const input = form.validate(directorUpdateInput, { id: director.id, priority, vipInterface }, pre);
       if (input) update.mutate(input, { onSuccess: done, onError });
     } else {
-      const input = form.validate(directorAddInput, { clusterId: cluster.id, hostId: form.values.hostId || "-", priority }, pre);
+      const input = form.validate(directorAddInput, { clusterId: cluster.id, hostId: form.values.hostId || "-", priority, vipInterface }, pre);
       if (input) add.mutate(input, { onSuccess: done, onError });
     }
   };
 
   return (
-    <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={director ? "Save priority" : "Add director"} busy={add.isPending || update.isPending}>
+    <DialogForm onSubmit={submit} onCancel={onDone} submitLabel={director ? "Save director" : "Add director"} busy={add.isPending || update.isPending}>
       {!director && (
         <SelectField label="Host" name="hostId" value={form.values.hostId} error={form.errors.hostId} data-autofocus
           hint={hosts.data && available.length === 0 ? <>Every host is already a director here. <Link className="text-accent underline" href="/hosts">Add a host</Link> first.</> : undefined}
-          onChange={(e) => form.set("hostId", e.target.value)}>
+          onChange={(e) => {
+            form.set("hostId", e.target.value);
+            // Preselect the only (or first up) interface the new host's agent reported.
+            const chosen = hosts.data?.find((h) => h.id === e.target.value);
+            const options = chosen ? interfaceOptions(chosen) : [];
+            if (options.length > 0 && !options.some((o) => o.name === form.values.vipInterface)) form.set("vipInterface", (options.find((o) => o.up) ?? options[0]).name);
+          }}>
           <option value="">Choose a host…</option>
           {available.map((h) => (
             <option key={h.id} value={h.id}>
@@ -143,10 +166,74 @@ function DirectorForm({ cluster, director, onDone }: { cluster: ClusterDetail; d
           ))}
         </SelectField>
       )}
-      <TextField label="Priority" mono inputMode="numeric" data-autofocus={director ? true : undefined}
+      <VipInterfaceField host={host} value={form.values.vipInterface} error={form.errors.vipInterface} onChange={(v) => form.set("vipInterface", v)}
+        autoFocus={Boolean(director)} />
+      <TextField label="Priority" mono inputMode="numeric"
         hint={`${LIMITS.directorPriority.min}–${LIMITS.directorPriority.max}, higher is preferred (VRRP priority)`} {...form.text("priority")} />
       <FormError message={form.formError} />
     </DialogForm>
+  );
+}
+
+interface InterfaceOption {
+  name: string;
+  addresses: string[];
+  /** null: from the inventory, state unknown */
+  up: boolean | null;
+}
+
+/** The interfaces the host's agent reported; without an agent report, the ones typed into the inventory. */
+function interfaceOptions(host: Host): InterfaceOption[] {
+  if (host.agent.interfaces.length > 0) return host.agent.interfaces.filter((i) => i.name !== "lo").map((i) => ({ name: i.name, addresses: i.addresses, up: i.up }));
+  return host.interfaces.map((i) => ({ name: i.name, addresses: i.addresses, up: null }));
+}
+
+const OTHER = "__other__";
+
+/** A select of the host's interfaces with "Other…" for a name typed by hand; a text field when none are known. */
+function VipInterfaceField({ host, value, error, onChange, autoFocus }: { host: Host | undefined; value: string; error?: string; onChange: (v: string) => void; autoFocus: boolean }) {
+  const options = host ? interfaceOptions(host) : [];
+  const known = options.some((o) => o.name === value);
+  const [other, setOther] = useState(false);
+  // A name typed by hand (or one the agent no longer reports) shows in the text field.
+  const typed = other || (!known && value !== "");
+  const source = host && host.agent.interfaces.length > 0 ? "reported by its agent" : "from the host inventory";
+  if (options.length === 0) {
+    return (
+      <TextField label="VIP interface" name="vipInterface" mono value={value} error={error} placeholder="eth0" autoComplete="off" spellCheck={false}
+        data-autofocus={autoFocus || undefined} onChange={(e) => onChange(e.target.value)}
+        hint={host ? `No interfaces known for ${host.name} yet (its agent has not connected): type the name, e.g. eth0 or bond0.100.` : "Choose a host first, or type the interface name."} />
+    );
+  }
+  return (
+    <div className="grid grid-cols-2 gap-3">
+      <SelectField label="VIP interface" name="vipInterface" mono value={typed ? OTHER : value} error={typed ? undefined : error}
+        data-autofocus={autoFocus || undefined} hint={`Interfaces of ${host?.name} ${source}`}
+        className={typed ? undefined : "col-span-2"}
+        onChange={(e) => {
+          if (e.target.value === OTHER) {
+            setOther(true);
+            onChange("");
+          } else {
+            setOther(false);
+            onChange(e.target.value);
+          }
+        }}>
+        {!known && !typed && <option value="">Choose…</option>}
+        {options.map((o) => (
+          <option key={o.name} value={o.name}>
+            {o.name}
+            {o.addresses.length > 0 ? ` — ${o.addresses.join(", ")}` : ""}
+            {o.up === false ? " (down)" : ""}
+          </option>
+        ))}
+        <option value={OTHER}>Other…</option>
+      </SelectField>
+      {typed && (
+        <TextField label="Other interface" name="vipInterface" mono value={value} error={error} placeholder="bond0.100" autoComplete="off" spellCheck={false}
+          onChange={(e) => onChange(e.target.value)} hint="Linux interface name, up to 15 characters" />
+      )}
+    </div>
   );
 }
 

@@ -1,17 +1,19 @@
 "use client";
 /**
  * Create or edit a virtual service (ipvsadm -A/-E): protocol, VIP, port or
- * firewall mark, scheduler (+ flags for sh/mh), persistence, description.
+ * firewall mark (+ the mark rule the agent writes: protocol and ports),
+ * scheduler (+ flags for sh/mh), persistence, description.
  *
  * Labels: "Protocol", "Virtual IP (VIP)", "Port", "Firewall mark",
+ * "Mark rule protocol", "Mark rule ports",
  * "Scheduler", "Persistence timeout (s)", "Persistence netmask (prefix)",
  * "Persistence engine", "Description", "Enabled". Button: "Create service" /
  * "Save service". Dialog testid: `service-dialog`.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { PROTOCOLS, SCHEDULERS, SCHEDULER_FLAGS, SCHEDULER_LABELS, type Protocol, type Scheduler } from "@/shared/cluster/constants";
+import { MARK_PROTOCOLS, PROTOCOLS, SCHEDULERS, SCHEDULER_FLAGS, SCHEDULER_LABELS, type MarkProtocol, type Protocol, type Scheduler } from "@/shared/cluster/constants";
 import type { VirtualService } from "@/shared/cluster/dto";
-import { virtualServiceCreateInput, virtualServiceFieldsSchema } from "@/shared/cluster/schemas";
+import { parseMarkPortsText, virtualServiceCreateInput, virtualServiceFieldsSchema } from "@/shared/cluster/schemas";
 import { readInteger, useForm } from "@/components/forms/use-form";
 import type { FieldErrors } from "@/components/forms/errors";
 import { useTRPC } from "@/components/trpc/client";
@@ -37,6 +39,8 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
     address: service?.address ?? "",
     port: service?.port?.toString() ?? "",
     fwmark: service?.fwmark?.toString() ?? "",
+    markProtocol: (service?.markProtocol ?? "") as MarkProtocol | "",
+    markPorts: service?.markPorts.join(", ") ?? "",
     scheduler: (service?.scheduler ?? "wlc") as Scheduler,
     schedulerFlags: service?.schedulerFlags ?? ([] as string[]),
     persistenceTimeout: service?.persistenceTimeout?.toString() ?? "",
@@ -44,7 +48,8 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
     persistenceEngine: service?.persistenceEngine ?? "",
     description: service?.description ?? "",
     enabled: service?.enabled ?? true,
-  });
+    // "markPorts.2" (one bad port) shows under the ports field
+  }, (path) => (path.startsWith("markPorts.") ? "markPorts" : path));
   const create = useMutation(trpc.services.create.mutationOptions());
   const update = useMutation(trpc.services.update.mutationOptions());
   const v = form.values;
@@ -58,6 +63,8 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
       address: v.address,
       port: isFwmark ? null : (readInteger(v.port, pre, "port") ?? null),
       fwmark: isFwmark ? (readInteger(v.fwmark, pre, "fwmark") ?? null) : null,
+      markProtocol: isFwmark && v.markProtocol !== "" ? v.markProtocol : null,
+      markPorts: isFwmark ? readMarkPorts(v.markPorts, pre) : [],
       scheduler: v.scheduler,
       schedulerFlags: v.schedulerFlags.filter((f) => flagChoices.includes(f)),
       persistenceTimeout: readInteger(v.persistenceTimeout, pre, "persistenceTimeout") ?? null,
@@ -103,9 +110,28 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
         )}
       </div>
       {isFwmark && (
-        <p className="-mt-2 text-[11.5px] text-fg-subtle">
-          FWMARK services match packets marked by the director&apos;s nft rules (e.g. several ports of one VIP); the VIP is where the mark rule matches.
-        </p>
+        <fieldset className="rounded-md border border-line p-3">
+          <legend className="px-1 text-xs font-medium text-fg-muted">Mark rule (nft, written by the agent on the directors)</legend>
+          <div className="grid grid-cols-12 gap-3">
+            <SelectField label="Mark rule protocol" name="markProtocol" className="col-span-4" value={v.markProtocol} error={form.errors.markProtocol}
+              onChange={(e) => form.set("markProtocol", e.target.value as MarkProtocol | "")}>
+              <option value="">none (marked elsewhere)</option>
+              {MARK_PROTOCOLS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </SelectField>
+            <TextField label="Mark rule ports" className="col-span-8" mono placeholder="80, 443" autoComplete="off" spellCheck={false}
+              hint={v.markProtocol === "" ? "Choose a protocol to let the agent mark packets to the VIP" : "Destination ports, comma separated; empty = every port"}
+              {...form.text("markPorts")} />
+          </div>
+          <p className="mt-2 text-[11.5px] text-fg-subtle">
+            Packets to the VIP{v.markProtocol ? ` (${v.markProtocol}${v.markPorts.trim() ? ` ports ${v.markPorts.trim()}` : ", every port"})` : ""} get mark{" "}
+            {v.fwmark.trim() || "N"}, and IPVS balances every marked connection as one service. With no protocol, the agent writes no rule: mark the
+            packets yourself.
+          </p>
+        </fieldset>
       )}
 
       <div className="grid grid-cols-6 gap-3">
@@ -158,4 +184,14 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
       <FormError message={form.formError} />
     </DialogForm>
   );
+}
+
+/** "80, 443" → [80, 443]; a part that is not a whole number is a field error. */
+function readMarkPorts(text: string, errors: FieldErrors): number[] {
+  const ports = parseMarkPortsText(text);
+  if (ports === null) {
+    errors.markPorts = "Enter ports as whole numbers separated by commas, e.g. 80, 443";
+    return [];
+  }
+  return ports;
 }

@@ -33,7 +33,7 @@ import { Panel } from "@/components/ui/page-header";
 import { CompactPager, Pagination } from "@/components/ui/pagination";
 import { table } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
-import { endpoint, FORWARDING_FLAG, persistenceText, plural, thresholdText } from "@/components/format";
+import { endpoint, FORWARDING_FLAG, markRuleText, persistenceText, plural, thresholdText } from "@/components/format";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
 import { RealServerDialog, serviceTitle } from "./real-server-dialog";
 import { realServerTestId, serviceTestId } from "./row-ids";
@@ -257,7 +257,10 @@ function ServiceRows({
             <span className="font-mono text-[13px] font-semibold">
               {service.protocol === "FWMARK" ? (
                 <>
-                  {service.fwmark} <span className="font-normal text-fg-muted">({service.address})</span>
+                  {service.fwmark} <span className="font-normal text-fg-muted">({service.address})</span>{" "}
+                  <span data-testid="mark-rule" className="text-[12px] font-normal text-fg-muted" title="The nft rule the agent writes on the directors">
+                    {markRuleText(service)}
+                  </span>
                 </>
               ) : (
                 endpoint(service.address, service.port)

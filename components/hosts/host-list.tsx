@@ -1,15 +1,21 @@
 "use client";
 /**
- * Host inventory: machines that run the agent.
- * testids: `hosts-table`, `host-row-<name>`, `new-host-button`, `hosts-empty`.
- * Row buttons: "Edit host <name>", "Delete host <name>".
+ * Host inventory: machines that run the agent, with the agent's state
+ * (online, last seen, version, IPVS, generation applied/published, drift).
+ * testids: `hosts-table`, `host-row-<name>`, `host-agent-<name>` (attributes
+ * data-enrolled, data-online), `new-host-button`, `hosts-empty`,
+ * `enroll-agent-<name>`, `revoke-agent-<name>` (admins).
+ * Row buttons: "Enroll agent on <name>", "Revoke agent credential of <name>",
+ * "Edit host <name>", "Delete host <name>".
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import type { Host } from "@/shared/cluster/dto";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
-import { useCanEdit } from "@/components/shell/session";
+import { isAdmin, useCanEdit, useSessionUser } from "@/components/shell/session";
+import { OnlineDot } from "@/components/revisions/host-progress";
+import { generationText } from "@/components/revisions/progress";
 import { useTRPC } from "@/components/trpc/client";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -21,14 +27,19 @@ import { IconButton } from "@/components/ui/icon-button";
 import { LoadingRows } from "@/components/ui/loading";
 import { PageHeader, Panel } from "@/components/ui/page-header";
 import { table } from "@/components/ui/table";
-import { plural } from "@/components/format";
+import { formatDateTime, plural, relativeTime } from "@/components/format";
+import { EnrollDialog, RevokeAgentDialog } from "./enroll-dialog";
 import { HostDialog } from "./host-dialog";
 
 export function HostList() {
   const trpc = useTRPC();
   const canEdit = useCanEdit();
-  const hosts = useQuery(trpc.hosts.list.queryOptions());
+  const admin = isAdmin(useSessionUser().role);
+  // Agents come and go: keep the agent column current.
+  const hosts = useQuery(trpc.hosts.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const [creating, setCreating] = useState(false);
+  const [enrolling, setEnrolling] = useState<Host | null>(null);
+  const [revoking, setRevoking] = useState<Host | null>(null);
   const [editing, setEditing] = useState<Host | null>(null);
   const [deleting, setDeleting] = useState<Host | null>(null);
 
@@ -63,6 +74,7 @@ export function HostList() {
                 <tr>
                   <th className={table.th}>Name</th>
                   <th className={table.th}>Management address</th>
+                  <th className={table.th}>Agent</th>
                   <th className={table.th}>Interfaces</th>
                   <th className={table.th}>Labels</th>
                   <th className={table.th}>Used by</th>
@@ -78,6 +90,9 @@ export function HostList() {
                       {h.name}
                     </td>
                     <td className={`${table.td} ${table.mono}`}>{h.managementAddress}</td>
+                    <td className={`${table.td} py-1.5`}>
+                      <AgentCell host={h} />
+                    </td>
                     <td className={`${table.td} py-1.5`}>
                       {h.interfaces.length === 0 ? (
                         <span className="text-fg-subtle">—</span>
@@ -117,7 +132,19 @@ export function HostList() {
                     </td>
                     <td className={`${table.td} ${table.actions}`}>
                       {canEdit && (
-                        <div className="flex justify-end gap-0.5">
+                        <div className="flex items-center justify-end gap-0.5">
+                          {admin && (
+                            <>
+                              <Button size="sm" variant="ghost" data-testid={`enroll-agent-${h.name}`} aria-label={`Enroll agent on ${h.name}`} onClick={() => setEnrolling(h)}>
+                                {h.agent.enrolled ? "Re-enroll" : "Enroll agent"}
+                              </Button>
+                              {h.agent.enrolled && (
+                                <Button size="sm" variant="danger-ghost" data-testid={`revoke-agent-${h.name}`} aria-label={`Revoke agent credential of ${h.name}`} onClick={() => setRevoking(h)}>
+                                  Revoke
+                                </Button>
+                              )}
+                            </>
+                          )}
                           <IconButton label={`Edit host ${h.name}`} onClick={() => setEditing(h)}>
                             <PencilIcon />
                           </IconButton>
@@ -137,7 +164,51 @@ export function HostList() {
       <HostDialog open={creating} onClose={() => setCreating(false)} />
       {editing && <HostDialog open onClose={() => setEditing(null)} host={editing} />}
       {deleting && <DeleteHostDialog host={deleting} onClose={() => setDeleting(null)} />}
+      {enrolling && <EnrollDialog host={enrolling} onClose={() => setEnrolling(null)} />}
+      {revoking && <RevokeAgentDialog host={revoking} onClose={() => setRevoking(null)} />}
     </>
+  );
+}
+
+/** Online/offline, last seen, version, IPVS, generation applied/published, drift. */
+function AgentCell({ host }: { host: Host }) {
+  const a = host.agent;
+  if (!a.enrolled) {
+    return (
+      <span data-testid={`host-agent-${host.name}`} data-enrolled="false" data-online="false" className="text-xs text-fg-subtle">
+        not enrolled
+      </span>
+    );
+  }
+  return (
+    <div data-testid={`host-agent-${host.name}`} data-enrolled="true" data-online={String(a.online)} className="space-y-0.5 text-xs">
+      <div className="flex items-center gap-1.5">
+        <OnlineDot online={a.online} showWord />
+        {!a.online && (
+          <span className="text-fg-subtle" title={formatDateTime(a.lastSeenAt)}>
+            {a.lastSeenAt ? `last seen ${relativeTime(a.lastSeenAt)}` : "never connected"}
+          </span>
+        )}
+        {a.driftCount > 0 && <Badge tone="warn">{plural(a.driftCount, "drift")}</Badge>}
+      </div>
+      {a.version !== null && (
+        <div className="flex flex-wrap items-center gap-1.5 text-fg-muted">
+          <span className="font-mono text-[11.5px]" title={[a.hostname && `hostname ${a.hostname}`, a.kernelRelease && `kernel ${a.kernelRelease}`].filter(Boolean).join(", ") || undefined}>
+            v{a.version}
+          </span>
+          {a.ipvs === false ? (
+            <Badge tone="danger" title="The kernel has no IPVS: the host cannot direct traffic">
+              no IPVS
+            </Badge>
+          ) : a.ipvs ? (
+            <span title={a.schedulers.length ? `schedulers: ${a.schedulers.join(", ")}` : undefined}>IPVS {a.ipvsVersion ?? "yes"}</span>
+          ) : null}
+          <span className="font-mono text-[11.5px]" title="generation applied / published">
+            {generationText({ generation: a.desiredGeneration, appliedGeneration: a.appliedGeneration })}
+          </span>
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -4,7 +4,7 @@
  * queryOptions/mutationOptions for every procedure of the server's AppRouter.
  * Plain JSON transport (no transformer): dates arrive as ISO strings.
  */
-import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useState, type ReactNode } from "react";
@@ -27,9 +27,14 @@ function onQueryError(error: unknown) {
   window.location.assign(`/login?next=${encodeURIComponent(here)}`);
 }
 
+/** Query key prefix of revisions.status (tRPC keys are [path, {input, type}]). */
+const REVISION_STATUS_KEY = [["revisions", "status"]];
+
 function makeQueryClient() {
-  return new QueryClient({
+  const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError: onQueryError }),
+    // Any change may add to (or resolve) "changes not applied": re-read the status bars on screen.
+    mutationCache: new MutationCache({ onSuccess: () => client.invalidateQueries({ queryKey: REVISION_STATUS_KEY }) }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
@@ -42,6 +47,7 @@ function makeQueryClient() {
       },
     },
   });
+  return client;
 }
 
 export function TrpcProvider({ children }: { children: ReactNode }) {
