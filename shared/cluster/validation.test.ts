@@ -12,6 +12,8 @@ import {
   virtualServiceKey,
   SCHEDULERS,
   addressSortKey,
+  directorAddInput,
+  parseMarkPortsText,
 } from "./index";
 
 const base = { clusterId: "c1", protocol: "TCP" as const, address: "192.0.2.10", port: 80 };
@@ -248,5 +250,51 @@ describe("other inputs", () => {
     expect(tokenCreateInput.safeParse({ name: "ci", role: "operator" }).success).toBe(true);
     expect(tokenCreateInput.safeParse({ name: "", role: "operator" }).success).toBe(false);
     expect(tokenCreateInput.safeParse({ name: "ci", role: "root" }).success).toBe(false);
+  });
+});
+
+describe("FWMARK mark rule (markProtocol, markPorts)", () => {
+  const fw = { protocol: "FWMARK", port: null, fwmark: 7 };
+  it.each<[string, Record<string, unknown>, string | null, RegExp | null]>([
+    ["no mark rule (marked elsewhere)", { ...fw }, null, null],
+    ["tcp, every port", { ...fw, markProtocol: "tcp" }, null, null],
+    ["udp with ports", { ...fw, markProtocol: "udp", markPorts: [53, 5353] }, null, null],
+    ["ports without a protocol", { ...fw, markPorts: [80] }, "markProtocol", /Choose TCP or UDP/],
+    ["a port out of range", { ...fw, markProtocol: "tcp", markPorts: [0] }, "markPorts.0", /between 1 and 65535/],
+    ["a port listed twice", { ...fw, markProtocol: "tcp", markPorts: [80, 443, 80] }, "markPorts", /Port 80 is listed twice/],
+    ["16 ports", { ...fw, markProtocol: "tcp", markPorts: Array.from({ length: 16 }, (_, i) => 8000 + i) }, "markPorts", /At most 15 ports/],
+    ["an unknown protocol", { ...fw, markProtocol: "sctp" }, "markProtocol", /tcp or udp/],
+    ["a mark rule on a TCP service", { markProtocol: "tcp" }, "markProtocol", /only used by FWMARK/],
+    ["mark ports on a TCP service", { markPorts: [80] }, "markPorts", /only used by FWMARK/],
+  ])("%s", (_name, patch, field, message) => {
+    const errors = serviceErrors(patch);
+    if (field === null) expect(errors).toBeNull();
+    else expect(errors?.[field]?.[0]).toMatch(message!);
+  });
+
+  it("parseMarkPortsText reads form text", () => {
+    expect(parseMarkPortsText("80, 443 8080")).toEqual([80, 443, 8080]);
+    expect(parseMarkPortsText("")).toEqual([]);
+    expect(parseMarkPortsText("80,http")).toBeNull();
+  });
+});
+
+describe("director VIP interface", () => {
+  it.each([
+    ["eth0", true],
+    ["bond0.100", true],
+    ["enp0s31f6", true],
+    ["", false],
+    ["eth0:1", false],
+    ["a-very-long-interface", false],
+    ["has space", false],
+  ])("%j accepted: %s", (vipInterface, ok) => {
+    const r = directorAddInput.safeParse({ clusterId: "c1", hostId: "h1", vipInterface });
+    expect(r.success).toBe(ok);
+    if (!ok) expect(issuesToFieldErrors(r.error!.issues).vipInterface?.[0]).toMatch(/Linux interface name/);
+  });
+
+  it("defaults to eth0", () => {
+    expect(directorAddInput.parse({ clusterId: "c1", hostId: "h1" }).vipInterface).toBe("eth0");
   });
 });
