@@ -5,7 +5,7 @@
  * the UI and the API.
  *
  * Flow: the live tables are the draft → `revisions.review` (model diff, per-host
- * desired-state diff, each agent's dry-run plan, lints) → `revisions.apply` with
+ * desired-state diff, each agent's dry-run plan, lints) → `revisions.applyDraft` with
  * the reviewed `baseRevisionNumber` + `draftHash` (CONFLICT when either is stale)
  * → one HostDeployment per changed host (pending → applying → applied | failed;
  * superseded when a newer one replaces it before it finished) → `revisions.status`.

@@ -18,8 +18,8 @@ export const revisionsRouter = router({
     .input(clusterIdInput)
     .output(reviewDto)
     .query(({ ctx, input }) => revisions.reviewCluster(ctx.db, input.clusterId)),
-  /** Freezes the draft as a new revision and publishes it; CONFLICT when the base or the draft changed since the review. */
-  apply: operatorProcedure
+  /** Freezes the draft as a new revision and publishes it ("apply" is a reserved word in tRPC routers); CONFLICT when the base or the draft changed since the review. */
+  applyDraft: operatorProcedure
     .input(revisionApplyInput)
     .output(revisionSummaryDto)
     .mutation(({ ctx, input }) => revisions.applyRevision(ctx, input)),
