@@ -31,4 +31,19 @@ check "held connection alive after ipvsadm -e" held_alive dr
 wait_conns director $VIP:80 7 || true
 c=$(svc_stat director $VIP:80 3)
 check "service counted 7 connections (6 curls + held): $c" [ "${c:-0}" -eq 7 ]
+
+say "what a delete + re-create (a naive reload) looks like"
+# IPVS keeps connection entries when their service goes away, so a held
+# connection alone cannot tell an in-place edit from a delete + re-create.
+# The restarted counter can: the agent tests check it after every apply.
+nsx director ipvsadm -D -t $VIP:80
+nsx director ipvsadm -R <<RULES
+-A -t $VIP:80 -s rr
+-a -t $VIP:80 -r 10.0.0.11:80 -g -w 1
+-a -t $VIP:80 -r 10.0.0.12:80 -g -w 3
+RULES
+sleep 2.2
+c2=$(svc_stat director $VIP:80 3)
+check "re-created service restarted its counter ($c -> ${c2:-gone}): the in-place check can fail" [ "${c2:-0}" -lt "$c" ]
+if held_alive dr 2>/dev/null; then echo "(the held connection survived the delete + re-create)"; else echo "(the held connection broke on delete + re-create)"; fi
 finish

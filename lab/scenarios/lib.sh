@@ -27,6 +27,7 @@ FAILS=0 PASSES=0
 CREATED_NS=() CREATED_LINKS=() BG_PIDS=()
 cleanup_lab() {
   local pids l n
+  set +e   # processes may be gone already; never let errexit change the script's status here
   for n in "${BG_PIDS[@]+"${BG_PIDS[@]}"}"; do kill -9 "$n" 2>/dev/null; done
   pids=$(jobs -p); [ -n "$pids" ] && kill -9 $pids 2>/dev/null
   for n in "${CREATED_NS[@]+"${CREATED_NS[@]}"}"; do
@@ -123,8 +124,9 @@ start_rs() {
 
 # wait_listen NS PORT [TIMEOUT_S]
 wait_listen() {
-  local ns=$1 port=$2 t=${3:-20} i
-  for ((i = 0; i < t * 10; i++)); do
+  local ns=$1 port=$2 t=${3:-20} end
+  end=$((SECONDS + t))
+  while [ $SECONDS -lt $end ]; do
     nsx "$ns" ss -Hltn "sport = :$port" | grep -q . && return 0
     sleep 0.1
   done
@@ -159,11 +161,12 @@ alternates() {
 # held_start NS HOST PORT NAME : one keep-alive TCP connection through HOST:PORT
 # that exchanges a request every 300 ms; log in $WORK/held-NAME.log
 held_start() {
-  local ns=$1 host=$2 port=$3 name=$4 i
+  local ns=$1 host=$2 port=$3 name=$4 end
   : > "$WORK/held-$name.log"
   nsx "$ns" node "$LAB_SCENARIOS/held-conn.js" "$host" "$port" "$WORK/held-$name.log" 300 > "$WORK/held-$name.out" 2>&1 &
   BG_PIDS+=($!); disown $!
-  for ((i = 0; i < 100; i++)); do
+  end=$((SECONDS + 15))
+  while [ $SECONDS -lt $end ]; do
     grep -q ' ok ' "$WORK/held-$name.log" && return 0
     sleep 0.1
   done
@@ -178,8 +181,9 @@ held_backend() { awk '$2=="ok"{b=$3} END{print b}' "$WORK/held-$1.log"; }
 # last call (same socket, no close/error/timeout lines ever)
 declare -A HELD_SEEN=()
 held_alive() {
-  local name=$1 log=$WORK/held-$1.log i before=${HELD_SEEN[$1]:-0} n
-  for ((i = 0; i < 100; i++)); do
+  local name=$1 log=$WORK/held-$1.log before=${HELD_SEEN[$1]:-0} n end
+  end=$((SECONDS + 10))
+  while [ $SECONDS -lt $end ]; do
     n=$(grep -c ' ok ' "$log" || true)
     [ "$n" -ge $((before + 2)) ] && break
     sleep 0.1
@@ -216,8 +220,9 @@ dest_active() {
 # wait_conns NS SERVICE N : IPVS sums per-CPU counters on a 2 s timer; poll
 # (<= 6 s) until the service counted at least N connections
 wait_conns() {
-  local i c
-  for ((i = 0; i < 30; i++)); do
+  local c end
+  end=$((SECONDS + 6))
+  while [ $SECONDS -lt $end ]; do
     c=$(svc_stat "$1" "$2" 3); [ "${c:-0}" -ge "$3" ] && return 0
     sleep 0.2
   done

@@ -71,7 +71,6 @@ wait_conns director $SVC 19 || true
 sleep 2.2   # one more estimator tick so both readers see settled counters
 kconns=$(svc_stat director $SVC 3)
 agent director director status --json > "$WORK/status.json" || true
-sconns=$(jq -r --arg a "$VIP" '[.. | objects | select(.address? == $a and .port? == 80)
-  | (.stats?.connections? // .counters?.connections? // .connections?) | numbers] | first // empty' "$WORK/status.json")
+sconns=$(jq -r --arg a "$VIP" '.ipvs.services[] | select(.address == $a and .port == 80) | .conns' "$WORK/status.json")
 check "status --json: service connections = ipvsadm --stats ($kconns)" test -n "$sconns" -a "$sconns" = "$kconns"
 finish

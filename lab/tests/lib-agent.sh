@@ -102,14 +102,21 @@ rejects_bad_input() {
 }
 
 # ---------------------------------------------------------------- daemon crash
-# wait_event LOG JQ_FILTER [TIMEOUT_S] : a JSON line matching the filter appears
+# wait_event LOG WORD JQ_FILTER [TIMEOUT_S] : a JSON line of LOG that contains
+# WORD (cheap grep while polling) and matches the jq filter (checked on every
+# such line: a matching line that fails the filter fails at once)
 wait_event() {
-  local log=$1 filter=$2 t=${3:-30} i
-  for ((i = 0; i < t * 10; i++)); do
-    grep '^{' "$log" 2>/dev/null | jq -e "select($filter)" > /dev/null 2>&1 && return 0
-    sleep 0.1
+  local log=$1 word=$2 filter=$3 t=${4:-30} end
+  end=$((SECONDS + t))
+  while [ $SECONDS -lt $end ]; do
+    if grep -qF -- "$word" "$log" 2>/dev/null; then
+      grep -F -- "$word" "$log" | jq -e "select($filter)" > /dev/null 2>&1 && return 0
+      echo "event with $word does not match $filter:" >&2; head -20 "$log" >&2
+      return 1
+    fi
+    sleep 0.2
   done
-  echo "no event matching $filter in $log: $(tail -5 "$log")" >&2
+  echo "no event with $word in $log after ${t}s:" >&2; head -20 "$log" >&2
   return 1
 }
 
@@ -127,7 +134,7 @@ start_daemon() {
 crash_and_restart() {
   local ns=$1 host=$2 svc=$3 held=$4 rules addrs0
   start_daemon "$ns" "$host" "$host-run1"
-  check "daemon: ready" wait_event "$WORK/$host-run1.log" '.event == "ready"'
+  check "daemon: ready" wait_event "$WORK/$host-run1.log" '"ready"' '.event == "ready"'
   rules=$(ipvs_rules "$ns"); addrs0=$(addrs "$ns")
   kill -9 "$DAEMON_PID"
   sleep 1
@@ -136,13 +143,14 @@ crash_and_restart() {
   [ -n "$held" ] && check "kill -9: held connection alive" held_alive "$held"
   start_daemon "$ns" "$host" "$host-run2"
   check "restart: reconciles from its cache with 0 ops" \
-    wait_event "$WORK/$host-run2.log" '.event == "reconcile" and .source == "cache" and .ops == 0'
-  check "restart: ready" wait_event "$WORK/$host-run2.log" '.event == "ready"'
+    wait_event "$WORK/$host-run2.log" '"source":"cache"' '.event == "reconcile" and .source == "cache" and .ops == 0'
+  check "restart: ready" wait_event "$WORK/$host-run2.log" '"ready"' '.event == "ready"'
   check "restart: IPVS rules unchanged" same "$rules" "$(ipvs_rules "$ns")"
   check "restart: addresses unchanged" same "$addrs0" "$(addrs "$ns")"
   check "restart: foreign objects intact" foreign_intact
   kill -TERM "$DAEMON_PID"
-  for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+  local end=$((SECONDS + 10))
+  while [ $SECONDS -lt $end ] && kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.1; done
   check "daemon stop (SIGTERM): IPVS rules not flushed" same "$rules" "$(ipvs_rules "$ns")"
   check "daemon stop (SIGTERM): addresses not removed" same "$addrs0" "$(addrs "$ns")"
   [ -n "$held" ] && check "after restart: held connection alive" held_alive "$held"
@@ -156,6 +164,7 @@ crash_and_restart() {
 #   SVC       service as `ipvsadm -Ln` prints it: "VIP:PORT", "[V6]:PORT" or a fwmark
 #   SVC_SPEC  service as `ipvsadm -Sn` prints it: "-t VIP:PORT" or "-f MARK"
 #   FWD       -g | -m | -i
+#   DEST_SUFFIX  what -Sn prints after "-w W" (" --tun-type ipip" for TUN, else empty)
 #   RS_DEST   associative array rs1/rs2 -> destination as -Sn prints it (ADDR:PORT)
 #   URLS      array of client URLs (new connections alternate between them)
 #   HELD_HOST HELD_PORT   where the long-lived connection goes
@@ -173,7 +182,7 @@ agent_flow() {
   check "gen 1: VIP $VIP_CIDR on the director's $VIP_DEV" \
     sh -c "ip -n director -o addr show dev $VIP_DEV | grep -qF ' $VIP_CIDR '"
   check "gen 1: kernel has the service with both $FWD destinations" same \
-    "$(printf '%s\n' "-A $SVC_SPEC -s rr" "-a $SVC_SPEC -r ${RS_DEST[rs1]} $FWD -w 1" "-a $SVC_SPEC -r ${RS_DEST[rs2]} $FWD -w 1")" \
+    "$(printf '%s\n' "-A $SVC_SPEC -s rr" "-a $SVC_SPEC -r ${RS_DEST[rs1]} $FWD -w 1${DEST_SUFFIX:-}" "-a $SVC_SPEC -r ${RS_DEST[rs2]} $FWD -w 1${DEST_SUFFIX:-}")" \
     "$(ipvs_rules director | grep -F -- "$SVC_SPEC ")"
   R=$(client_requests 6); echo "responses: $(echo $R)"
   check "gen 1: 6 new connections alternate rs1/rs2 (rr)" alternates "rs1 rs2" "$R"
@@ -185,11 +194,11 @@ agent_flow() {
 
   say "gen 2: scheduler change rr -> wrr"
   converge "gen 2 (scheduler)" director director "$(director_state 2 wrr "rs1=1 rs2=1")" "$SVC" main
-  check "gen 2: kernel scheduler is wrr" sh -c "ip netns exec director ipvsadm -Sn | grep -qx -- '-A $SVC_SPEC -s wrr'"
+  check "gen 2: kernel scheduler is wrr" sh -c "ip netns exec director ipvsadm -Sn | grep -qxF -- '-A $SVC_SPEC -s wrr'"
 
   say "gen 3: weight change rs2 1 -> 3"
   converge "gen 3 (weight)" director director "$(director_state 3 wrr "rs1=1 rs2=3")" "$SVC" main
-  check "gen 3: kernel weight of rs2 is 3" sh -c "ip netns exec director ipvsadm -Sn | grep -qx -- '-a $SVC_SPEC -r ${RS_DEST[rs2]} $FWD -w 3'"
+  check "gen 3: kernel weight of rs2 is 3" sh -c "ip netns exec director ipvsadm -Sn | grep -qxF -- '-a $SVC_SPEC -r ${RS_DEST[rs2]} $FWD -w 3${DEST_SUFFIX:-}'"
   R=$(client_requests 8); echo "responses: $(echo $R)"
   check "gen 3: wrr 1:3 sends 2 of 8 new connections to rs1, 6 to rs2" \
     test "$(count_of rs1 "$R") $(count_of rs2 "$R")" = "2 6"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../scenarios/lib.sh"
 . "$(dirname "$0")/lib-agent.sh"
 VIP=10.0.2.100 VIP_CIDR=10.0.2.100/32 VIP_DEV=eth0
-SVC=$VIP:80 SVC_SPEC="-t $VIP:80" FWD=-i
+SVC=$VIP:80 SVC_SPEC="-t $VIP:80" FWD=-i DEST_SUFFIX=" --tun-type ipip"
 declare -A RS_IP=([rs1]=10.0.2.11 [rs2]=10.0.2.12)
 declare -A RS_DEST=([rs1]=10.0.2.11:80 [rs2]=10.0.2.12:80)
 URLS=(http://$VIP/) HELD_HOST=$VIP HELD_PORT=80
