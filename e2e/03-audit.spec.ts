@@ -69,8 +69,7 @@ test("weight change and deletion appear in the audit log with diffs; filters nar
   await page.getByTestId("nav-audit").click();
   await expect(page).toHaveURL(/\/audit$/);
   const filters = page.getByTestId("audit-filters");
-  // The filter <select>s sit inside their <label>s, so their accessible name is "<label> <selected option>".
-  const filter = (label: string) => filters.getByRole("combobox", { name: new RegExp(`^${label}\\b`) });
+  const filter = (label: string) => filters.getByLabel(label, { exact: true });
 
   await test.step("the three changes, newest first, with readable diffs", async () => {
     await filter("Cluster").selectOption({ label: "audit-a" });
