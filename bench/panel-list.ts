@@ -20,8 +20,8 @@ import { realServerData, serviceData } from "@/server/services/virtual-services"
 import { createTestDatabase, setupAdmin, type DbKind, type TestDatabase } from "@/server/testing/harness";
 import { virtualServiceFieldsSchema } from "@/shared/cluster";
 
-const SERVICES = Number(process.env.SERVICES ?? 1000);
-const REAL_SERVERS = 4;
+export const SERVICES = Number(process.env.SERVICES ?? 1000);
+export const REAL_SERVERS = 4;
 const ITERATIONS = Number(process.env.ITERATIONS ?? 200);
 const WARMUP = 20;
 
@@ -41,7 +41,8 @@ async function time(fn: () => Promise<unknown>): Promise<{ p50: number; p95: num
   return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
 }
 
-async function seed(t: TestDatabase, clusterId: string) {
+/** Seeds SERVICES × REAL_SERVERS into the cluster in one transaction; returns the time taken (ms). Also used by bench/panel-page.ts. */
+export async function seed(t: TestDatabase, clusterId: string) {
   const services: Parameters<typeof createServicesBulk>[2] = [];
   for (let i = 0; i < SERVICES; i++) {
     const fields = virtualServiceFieldsSchema.parse({
@@ -137,7 +138,8 @@ async function main() {
   if (!process.env.TEST_POSTGRES_URL) console.log("\n(PostgreSQL skipped: set TEST_POSTGRES_URL, see scripts/pg-private.sh)");
 }
 
-main().then(
+// Runs only as a script, so bench/panel-page.ts can import seed().
+if (require.main === module) main().then(
   () => process.exit(0),
   (err) => {
     console.error(err);
