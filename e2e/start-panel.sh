@@ -11,10 +11,12 @@ root=$PWD
 dir=${E2E_DB_DIR:-.tmp/e2e}
 app=${E2E_APP_DIR:-.tmp/e2e-app}
 
-for _ in $(seq 1 240); do
-  pgrep -f "next-build|next build" >/dev/null || break
-  sleep 1
-done
+if command -v pgrep >/dev/null; then
+  for _ in $(seq 1 240); do
+    pgrep -f "next-build|next build" >/dev/null || break
+    sleep 1
+  done
+fi
 if [ ! -f .next/BUILD_ID ]; then
   echo "No production build in .next: run 'npm run db:generate && npx next build' first" >&2
   exit 1
