@@ -240,6 +240,12 @@ async function browserChecks(clusterId: string, cookie: string) {
     const range = (await page.getByTestId("pagination-range").first().textContent())?.trim() ?? "";
     const serviceRows = await page.locator('[data-testid^="service-row-"]').count();
     const realServerRows = await page.locator('[data-testid^="rs-row-"]').count();
+    // Row actions must be reachable without scrolling sideways at a laptop width.
+    const overflowPx = await page.evaluate(() => {
+      const table = document.querySelector('table[aria-label="Virtual services and their real servers"]');
+      const wrap = table?.parentElement;
+      return wrap ? wrap.scrollWidth - wrap.clientWidth : 0;
+    });
     fs.mkdirSync(RESULTS, { recursive: true });
     const shot = path.join(RESULTS, "panel-page-1000.png");
     await page.screenshot({ path: shot });
@@ -255,6 +261,11 @@ async function browserChecks(clusterId: string, cookie: string) {
     console.log(row("REFERENCE clusters list table (1 cluster)", ref, ref));
     console.log(row(`cluster page, first service row (${BROWSER_RUNS} runs)`, cp, ref));
     console.log(`\nusable at ${SERVICES} services: pagination "${range}", ${serviceRows} service rows + ${realServerRows} real-server rows rendered per page;`);
+    console.log(
+      overflowPx > 0
+        ? `the services table is ${overflowPx} px wider than its panel at 1280 px: the row actions need a sideways scroll`
+        : "the services table fits its panel at 1280 px",
+    );
     console.log(`search "10.2.17.3" → ${matches} matching service in ${searchMs.toFixed(0)} ms (incl. 250 ms debounce); screenshot ${path.relative(ROOT, shot)}`);
     if (!/^1–50 of 1,000\b/.test(range) && SERVICES === 1000) throw new Error(`unexpected pagination text: ${range}`);
     if (matches !== 1) throw new Error(`search should leave exactly one service, got ${matches}`);
