@@ -194,7 +194,7 @@ function AgentCell({ host }: { host: Host }) {
       {a.version !== null && (
         <div className="flex flex-wrap items-center gap-1.5 text-fg-muted">
           <span className="font-mono text-[11.5px]" title={[a.hostname && `hostname ${a.hostname}`, a.kernelRelease && `kernel ${a.kernelRelease}`].filter(Boolean).join(", ") || undefined}>
-            v{a.version}
+            {/^\d/.test(a.version) ? `v${a.version}` : a.version}
           </span>
           {a.ipvs === false ? (
             <Badge tone="danger" title="The kernel has no IPVS: the host cannot direct traffic">

@@ -49,7 +49,7 @@ export function ClusterStatusPanel({ clusterId }: { clusterId: string }) {
           if (watching) return FAST_POLL_MS;
           const data = query.state.data;
           // Keep an eye on agents coming and going even when nothing is in flight.
-          return (data && pollInterval(data.hosts)) || 10_000;
+          return (data && pollInterval(data.hosts)) || 5_000;
         },
       },
     ),

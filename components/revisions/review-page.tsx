@@ -97,7 +97,13 @@ export function ReviewPage({ clusterId }: { clusterId: string }) {
       <PageHeader
         meta={breadcrumb}
         title="Review changes"
-        description={r.baseRevision === null ? "Nothing has been applied to this cluster yet: applying creates revision #1." : `Draft compared with the applied revision #${r.baseRevision}.`}
+        description={
+          applied
+            ? `The changes below, reviewed against ${r.baseRevision === null ? "an empty cluster" : `revision #${r.baseRevision}`}, are now revision #${applied.number}.`
+            : r.baseRevision === null
+              ? "Nothing has been applied to this cluster yet: applying creates revision #1."
+              : `Draft compared with the applied revision #${r.baseRevision}.`
+        }
         actions={
           <>
             {r.baseRevision !== null && (
@@ -165,7 +171,7 @@ function ApplyPanel({ review, onApplied, onReviewAgain }: { review: Review; onAp
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const canEdit = useCanEdit();
-  const apply = useMutation(trpc.revisions.apply.mutationOptions());
+  const apply = useMutation(trpc.revisions.applyDraft.mutationOptions());
   const [note, setNote] = useState("");
   const readiness = applyReadiness(review);
   const conflict = apply.error && isConflict(apply.error);
@@ -178,7 +184,9 @@ function ApplyPanel({ review, onApplied, onReviewAgain }: { review: Review; onAp
       {
         onSuccess: async (revision) => {
           onApplied(revision);
-          await queryClient.invalidateQueries({ queryKey: trpc.revisions.pathKey() });
+          // Not the review itself: it stays on screen as what was applied.
+          await queryClient.invalidateQueries({ queryKey: trpc.revisions.list.pathKey() });
+          await queryClient.invalidateQueries({ queryKey: trpc.revisions.status.pathKey() });
           await queryClient.invalidateQueries({ queryKey: trpc.hosts.pathKey() });
         },
       },
@@ -193,8 +201,9 @@ function ApplyPanel({ review, onApplied, onReviewAgain }: { review: Review; onAp
       {conflict ? (
         <div data-testid="apply-conflict" className="mt-3 space-y-2">
           <Alert>
-            <strong>Not applied: the cluster changed since this review.</strong> {apply.error.message} Nothing was changed on any host. Review the changes
-            again to see the current difference, then apply.
+            <p className="font-semibold">Not applied: the cluster changed since this review. Nothing was changed on any host.</p>
+            <p className="mt-0.5">{apply.error.message}</p>
+            <p className="mt-0.5">Review the changes again to see the current difference, then apply.</p>
           </Alert>
           <Button variant="primary" data-testid="review-again-button" onClick={onReviewAgain} autoFocus>
             Review again
@@ -276,19 +285,29 @@ function ReviewHostPlan({ host }: { host: ReviewHost }) {
         {plan.status === "error" && <Badge tone="danger">plan failed</Badge>}
         {plan.status === "ok" && <span className="ml-auto text-xs text-fg-muted">{plural(plan.ops.length, "command")}</span>}
       </div>
-      {plan.status === "ok" && (
+      {plan.status === "ok" && !host.changed && plan.ops.length === 0 && <p className="text-xs text-fg-muted">In sync: nothing to run.</p>}
+      {plan.status === "ok" && (host.changed || plan.ops.length > 0) && (
         <PlanLines
           ops={plan.ops}
           testId={`plan-${host.name}`}
           label={`Commands the agent on ${host.name} will run`}
-          empty={host.changed ? "nothing to run: the kernel already matches the new state" : "nothing to run: the kernel matches the applied revision"}
+          empty="nothing to run: the kernel already matches the new state"
         />
       )}
       {plan.status === "offline" && (
         <p className="text-[13px] text-fg-muted">
           No agent connected, so there is no exact plan.{" "}
           {host.changed ? "The new state waits for the agent: it plans and applies it when it connects." : "Nothing changes for this host."}
-          {host.desiredDiff.length === 0 && " Enroll the host from Hosts if it never ran an agent."}
+          {host.desiredDiff.length === 0 && (
+            <>
+              {" "}
+              If it never ran an agent, enroll it from{" "}
+              <Link className="text-accent hover:underline" href="/hosts">
+                Hosts
+              </Link>
+              .
+            </>
+          )}
         </p>
       )}
       {plan.status === "error" && (

@@ -101,12 +101,15 @@ export function RevisionsPage({ clusterId }: { clusterId: string }) {
             testId="revisions-empty"
             title="No revision yet"
             action={
-              <Link href={`/clusters/${clusterId}/review`} className="inline-flex h-8 items-center rounded-md bg-accent px-3 text-[13px] font-medium text-accent-fg hover:bg-accent-hover">
-                Review changes
-              </Link>
+              canEdit && (
+                <Link href={`/clusters/${clusterId}/review`} className="inline-flex h-8 items-center rounded-md bg-accent px-3 text-[13px] font-medium text-accent-fg hover:bg-accent-hover">
+                  Review changes
+                </Link>
+              )
             }
           >
-            Nothing has been applied to this cluster. Review the changes and apply them to create revision #1.
+            Nothing has been applied to this cluster.{" "}
+            {canEdit ? "Review the changes and apply them to create revision #1." : "Once an operator applies its changes, revision #1 appears here."}
           </EmptyState>
         ) : (
           <div className={table.wrap}>
@@ -331,8 +334,9 @@ function RollbackDialog({
         {conflict ? (
           <div data-testid="rollback-conflict">
             <Alert>
-              <strong>Not rolled back: the cluster changed meanwhile.</strong> {rollback.error.message} Nothing was changed. Close this dialog and look at the
-              updated history first.
+              <p className="font-semibold">Not rolled back: the cluster changed meanwhile. Nothing was changed.</p>
+              <p className="mt-0.5">{rollback.error.message}</p>
+              <p className="mt-0.5">Close this dialog and look at the updated history first.</p>
             </Alert>
           </div>
         ) : (
