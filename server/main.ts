@@ -47,7 +47,7 @@ async function main() {
     console.log(`lvs-control panel listening on http://${hostname}:${port}`);
   });
   const stop = () => {
-    agentGateway.close();
+    void agentGateway.close();
     io.close();
     httpServer.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();

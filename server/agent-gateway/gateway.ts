@@ -57,6 +57,9 @@ export class LiveAgentGateway implements AgentGateway {
   readonly namespace: Namespace;
   private readonly sockets = new Map<string, AgentSocket>();
   private readonly log: (line: string) => void;
+  /** database work started by agent events, awaited by close() */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(
     io: Server,
@@ -65,6 +68,7 @@ export class LiveAgentGateway implements AgentGateway {
     this.log = options.log ?? ((line) => console.log(line));
     this.namespace = io.of(AGENT_NAMESPACE);
     this.namespace.use((socket, next) => {
+      if (this.closed) return next(new Error("the panel is shutting down"));
       void this.authenticate(socket).then(
         (agent) => {
           if (!agent) return next(new Error("unauthorized: unknown, revoked or mismatched agent credential"));
@@ -78,6 +82,13 @@ export class LiveAgentGateway implements AgentGateway {
       );
     });
     this.namespace.on("connection", (socket) => this.onConnection(socket as AgentSocket));
+  }
+
+  /** Runs database work for an agent event unless the gateway is closing; close() waits for it. */
+  private track(start: () => Promise<unknown>): void {
+    if (this.closed) return;
+    const p = start().catch((error) => this.log(`agent-gateway: ${(error as Error).message}`)).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   private async authenticate(socket: Socket): Promise<AuthenticatedAgent | null> {
@@ -100,17 +111,19 @@ export class LiveAgentGateway implements AgentGateway {
     this.log(`agent-gateway: ${agent.hostName} connected from ${socket.handshake.address}`);
 
     socket.on(AgentEvents.hello, (payload: unknown, ack?: unknown) => {
-      void this.onHello(socket, payload, typeof ack === "function" ? (ack as (a: HelloAck) => void) : null);
+      this.track(() => this.onHello(socket, payload, typeof ack === "function" ? (ack as (a: HelloAck) => void) : null));
     });
     socket.on(AgentEvents.report, (payload: unknown, ack?: unknown) => {
-      void this.onReport(socket, payload).finally(() => {
-        if (typeof ack === "function") (ack as (a: { ok: boolean }) => void)({ ok: true });
-      });
+      this.track(() =>
+        this.onReport(socket, payload).finally(() => {
+          if (typeof ack === "function") (ack as (a: { ok: boolean }) => void)({ ok: true });
+        }),
+      );
     });
     socket.on("disconnect", (reason) => {
       if (this.sockets.get(agent.hostId) === socket) this.sockets.delete(agent.hostId);
       this.log(`agent-gateway: ${agent.hostName} disconnected (${reason})`);
-      void channel.recordDisconnect(this.options.db, agent.hostId).catch(() => undefined);
+      this.track(() => channel.recordDisconnect(this.options.db, agent.hostId));
     });
   }
 
@@ -223,11 +236,13 @@ export class LiveAgentGateway implements AgentGateway {
     socket.disconnect(true);
   }
 
-  /** Disconnects every agent and stops accepting new ones. */
-  close(): void {
-    for (const socket of this.sockets.values()) socket.disconnect(true);
+  /** Disconnects every agent, stops accepting new ones and waits for database work in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const socket of [...this.sockets.values()]) socket.disconnect(true);
     this.sockets.clear();
     this.namespace.removeAllListeners();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }
 
