@@ -201,14 +201,14 @@ function VipInterfaceField({ host, value, error, onChange, autoFocus }: { host: 
   if (options.length === 0) {
     return (
       <TextField label="VIP interface" name="vipInterface" mono value={value} error={error} placeholder="eth0" autoComplete="off" spellCheck={false}
-        data-autofocus={autoFocus || undefined} onChange={(e) => onChange(e.target.value)}
+        autoFocus={autoFocus} onChange={(e) => onChange(e.target.value)}
         hint={host ? `No interfaces known for ${host.name} yet (its agent has not connected): type the name, e.g. eth0 or bond0.100.` : "Choose a host first, or type the interface name."} />
     );
   }
   return (
     <div className="grid grid-cols-2 gap-3">
       <SelectField label="VIP interface" name="vipInterface" mono value={typed ? OTHER : value} error={typed ? undefined : error}
-        data-autofocus={autoFocus || undefined} hint={`Interfaces of ${host?.name} ${source}`}
+        autoFocus={autoFocus} hint={`Interfaces of ${host?.name} ${source}`}
         className={typed ? undefined : "col-span-2"}
         onChange={(e) => {
           if (e.target.value === OTHER) {
