@@ -8,7 +8,7 @@ import type { Database } from "@/server/db";
 export async function databaseSnapshot(db: Database): Promise<string> {
   const c = db.client;
   const byId = { orderBy: { id: "asc" as const } };
-  const [clusters, hosts, directors, services, realServers, users, sessions, tokens, audit] = await Promise.all([
+  const [clusters, hosts, directors, services, realServers, users, sessions, tokens, audit, enrollmentTokens, credentials, revisions, deployments] = await Promise.all([
     c.cluster.findMany(byId),
     c.host.findMany(byId),
     c.clusterDirector.findMany(byId),
@@ -18,8 +18,12 @@ export async function databaseSnapshot(db: Database): Promise<string> {
     c.session.findMany({ ...byId, select: { id: true, userId: true, tokenHash: true } }),
     c.apiToken.findMany({ ...byId, omit: { lastUsedAt: true } }),
     c.auditEvent.findMany(byId),
+    c.enrollmentToken.findMany(byId),
+    c.agentCredential.findMany({ ...byId, omit: { lastSeenAt: true } }),
+    c.revision.findMany(byId),
+    c.hostDeployment.findMany(byId),
   ]);
-  return JSON.stringify({ clusters, hosts, directors, services, realServers, users, sessions, tokens, audit });
+  return JSON.stringify({ clusters, hosts, directors, services, realServers, users, sessions, tokens, audit, enrollmentTokens, credentials, revisions, deployments });
 }
 
 export async function countRows(db: Database) {

@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offlineGateway, registerAgentGateway } from "@/server/agent-gateway/registry";
 import * as auditRepository from "@/server/repositories/audit";
 import { countRows, databaseSnapshot } from "@/server/repositories/snapshot";
 import { resetLoginLimits } from "@/server/services/auth/rate-limit";
@@ -234,6 +235,59 @@ const scenarios: Record<string, Scenario> = {
     valid: async (fx) => asAdmin(fx, (api) => api.tokens.create({ name: uniq(fx, "t"), role: "operator" })),
     invalid: async (fx) => asAdmin(fx, (api) => api.tokens.create({ name: "", role: "operator" })),
   },
+  "revisions.applyDraft": {
+    action: "revision.apply",
+    valid: async (fx) => {
+      const review = await fx.admin.call((api) => api.revisions.review({ clusterId: fx.clusterId }));
+      return asAdmin(fx, (api) => api.revisions.applyDraft({ clusterId: fx.clusterId, baseRevisionNumber: review.baseRevision, draftHash: review.draftHash }));
+    },
+    invalid: async (fx) => {
+      const review = await fx.admin.call((api) => api.revisions.review({ clusterId: fx.clusterId }));
+      return asAdmin(fx, (api) => api.revisions.applyDraft({ clusterId: fx.clusterId, baseRevisionNumber: review.baseRevision, draftHash: "0".repeat(64) }));
+    },
+  },
+  "revisions.rollback": {
+    action: "revision.rollback",
+    valid: async (fx) => {
+      let review = await fx.admin.call((api) => api.revisions.review({ clusterId: fx.clusterId }));
+      if (review.baseRevision === null) {
+        await fx.admin.call((api) => api.revisions.applyDraft({ clusterId: fx.clusterId, baseRevisionNumber: null, draftHash: review.draftHash }));
+        review = await fx.admin.call((api) => api.revisions.review({ clusterId: fx.clusterId }));
+      }
+      return asAdmin(fx, (api) => api.revisions.rollback({ clusterId: fx.clusterId, toNumber: 1, baseRevisionNumber: review.baseRevision }));
+    },
+    invalid: async (fx) => {
+      const review = await fx.admin.call((api) => api.revisions.review({ clusterId: fx.clusterId }));
+      return asAdmin(fx, (api) => api.revisions.rollback({ clusterId: fx.clusterId, toNumber: 999, baseRevisionNumber: review.baseRevision }));
+    },
+  },
+  "agents.repair": {
+    action: "agent.repair",
+    // the stub gateway (beforeAll) reports fx.hostId's agent online
+    valid: async (fx) => asAdmin(fx, (api) => api.agents.repair({ hostId: fx.hostId })),
+    invalid: async (fx) => {
+      const h = await newHost(fx);
+      return asAdmin(fx, (api) => api.agents.repair({ hostId: h.id }));
+    },
+  },
+  "hosts.enroll": {
+    action: "agent.enroll",
+    valid: async (fx) => asAdmin(fx, (api) => api.hosts.enroll({ hostId: fx.hostId })),
+    invalid: async (fx) => asAdmin(fx, (api) => api.hosts.enroll({ hostId: "missing" })),
+  },
+  "hosts.revokeAgent": {
+    action: "agent.revoke",
+    valid: async (fx) => {
+      const h = await newHost(fx);
+      await fx.admin.call((api) => api.hosts.enroll({ hostId: h.id }));
+      return asAdmin(fx, (api) => api.hosts.revokeAgent({ hostId: h.id }));
+    },
+    // nothing to revoke
+    invalid: async (fx) => {
+      const h = await newHost(fx);
+      return asAdmin(fx, (api) => api.hosts.revokeAgent({ hostId: h.id }));
+    },
+  },
   "tokens.revoke": {
     action: "apiToken.revoke",
     valid: async (fx) => {
@@ -255,7 +309,7 @@ function mutationPaths(): string[] {
 describe("the router's mutations", () => {
   it("all have an audit scenario (a new mutation must be added here)", () => {
     expect(mutationPaths()).toEqual(Object.keys(scenarios).sort());
-    expect(mutationPaths().length).toBeGreaterThanOrEqual(24);
+    expect(mutationPaths().length).toBeGreaterThanOrEqual(29);
   });
 
   it("the audit repository offers no update or delete", () => {
@@ -283,6 +337,11 @@ describe.each(testDatabaseKinds())("audit (%s)", (kind) => {
   let setupEvents = -1;
 
   beforeAll(async () => {
+    registerAgentGateway({
+      ...offlineGateway,
+      isOnline: (hostId) => hostId === fx.hostId,
+      repair: async () => ({ accepted: true, error: null }),
+    });
     t = await createTestDatabase(kind);
     fx.t = t;
     fx.n = 0;
@@ -298,6 +357,7 @@ describe.each(testDatabaseKinds())("audit (%s)", (kind) => {
     fx.realServerId = s.realServers[0].id;
   });
   afterAll(async () => {
+    registerAgentGateway(null);
     await t?.destroy();
   });
 
