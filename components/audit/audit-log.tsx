@@ -10,6 +10,7 @@
  * data-action, data-entity-type), `audit-empty`, `audit-load-more`.
  */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useId, useMemo, useState, type ReactNode } from "react";
 import { useTRPC } from "@/components/trpc/client";
@@ -33,6 +34,7 @@ const ENTITY_LABELS: Record<string, string> = {
   user: "User",
   apiToken: "API token",
   session: "Session",
+  revision: "Revision",
 };
 export const entityLabel = (type: string) => ENTITY_LABELS[type] ?? type;
 
@@ -41,8 +43,8 @@ function actionVerb(action: string): string {
   return verb;
 }
 function actionTone(verb: string): "ok" | "accent" | "danger" | "neutral" {
-  if (verb === "create" || verb === "add") return "ok";
-  if (verb === "update") return "accent";
+  if (verb === "create" || verb === "add" || verb === "apply" || verb === "enroll" || verb === "credentialIssued") return "ok";
+  if (verb === "update" || verb === "rollback" || verb === "repair") return "accent";
   if (verb === "delete" || verb === "remove" || verb === "revoke") return "danger";
   return "neutral";
 }
@@ -225,6 +227,11 @@ function AuditEventItem({ event }: { event: AuditEventView }) {
         </Badge>
         <span className="min-w-0 text-fg">{event.summary}</span>
         {event.clusterName && !event.summary.includes(`in ${event.clusterName}`) && <span className="text-xs text-fg-muted">in {event.clusterName}</span>}
+        {event.entityType === "revision" && event.clusterId && (
+          <Link data-testid="audit-revisions-link" href={`/clusters/${event.clusterId}/revisions`} className="text-xs text-accent hover:underline">
+            revisions
+          </Link>
+        )}
         <span className="ml-auto text-xs whitespace-nowrap text-fg-muted">
           <span className="font-medium text-fg">{event.actor.name}</span> from <span className="font-mono">{event.clientAddress}</span>
         </span>
