@@ -262,7 +262,7 @@ function LintList({ lints }: { lints: ReadonlyArray<Lint> }) {
               {l.level}
             </Badge>
             <span>
-              {l.hostName && <span className="font-medium">{l.hostName}: </span>}
+              {l.hostName && !l.message.includes(l.hostName) && <span className="font-medium">{l.hostName}: </span>}
               {l.message}
             </span>
           </li>
