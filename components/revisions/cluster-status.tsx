@@ -147,7 +147,7 @@ function StatusView({
         )}
         {notEnrolled.length > 0 && (
           <p data-testid="hosts-not-enrolled" className="mt-2 text-xs text-fg-muted">
-            No agent has connected for {notEnrolled.map((h) => h.name).join(", ")} yet — enroll {notEnrolled.length === 1 ? "it" : "them"} from{" "}
+            No agent is enrolled for {notEnrolled.map((h) => h.name).join(", ")} — enroll {notEnrolled.length === 1 ? "it" : "them"} from{" "}
             <Link className="text-accent hover:underline" href="/hosts">
               Hosts
             </Link>
