@@ -7,7 +7,8 @@
  *
  * testids: `cluster-status` (attributes data-applied = revision number or "",
  * data-changes = changes not applied), `review-changes-link`, `revisions-link`,
- * `host-chip-<host name>`, `drift-panel`, `drift-<host name>` (the drift lines),
+ * `host-chip-<host name>` (inner `host-status-<host name>`: its latest deployment's
+ * status word, as in the progress view), `drift-panel`, `drift-<host name>` (the drift lines),
  * `repair-<host name>`, `repair-status-<host name>`.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -23,7 +24,7 @@ import { Panel, PanelHeader } from "@/components/ui/page-header";
 import { plural, relativeTime, formatDateTime } from "@/components/format";
 import { OnlineDot } from "./host-progress";
 import { PlanLines } from "./plan-lines";
-import { FAST_POLL_MS, generationText, hostChipTone, pollInterval, rolesText, type Tone } from "./progress";
+import { deploymentLabel, FAST_POLL_MS, generationText, hostChipTone, pollInterval, rolesText, type Tone } from "./progress";
 import type { ClusterStatus, StatusHost } from "./types";
 
 const CHIP_TONE: Record<Tone, string> = {
@@ -198,7 +199,10 @@ function HostChip({ host }: { host: StatusHost }) {
       <span className="font-mono text-[11px] text-fg-muted" title="generation applied / published">
         {generationText(host)}
       </span>
-      {host.status === "failed" && <span className="font-medium text-danger">failed</span>}
+      {/* The latest deployment's status; visible unless it is the normal "applied". */}
+      <span data-testid={`host-status-${host.name}`} className={cn(host.status === "applied" || host.status === null ? "sr-only" : "font-medium", host.status === "failed" ? "text-danger" : "text-accent")}>
+        {deploymentLabel(host).label}
+      </span>
       {host.driftCount > 0 && <span className="font-medium text-warn">{plural(host.driftCount, "drift")}</span>}
       {!host.online && <span className="text-fg-subtle">{host.enrolled ? "offline" : "not enrolled"}</span>}
     </li>
