@@ -93,6 +93,16 @@ describe("Reconciler with the fake kernel", () => {
     expect(retry.converged).toBe(true);
   });
 
+  it("when the kernel rejects everything the same way, it stops retrying one by one after 10 identical failures", async () => {
+    const { kernel, reconciler } = setup();
+    kernel.failures.push({ match: /-a -t/, message: "Invalid operation.  Possibly wrong module version, address not unicast, ..." });
+    const outcome = await apply(reconciler, doc({ ipvs: { services: Array.from({ length: 20 }, (_, i) => service(i + 1)) } }));
+    const failed = outcome.results.filter((r) => !r.ok);
+    expect(failed).toHaveLength(40);
+    expect(failed.filter((r) => /not retried on its own/.test(r.error!))).toHaveLength(30);
+    expect(kernel.calls.filter((c) => c.startsWith("ipvsadm -A"))).toHaveLength(20);
+  });
+
   it("without IPVS, plan works and apply fails the IPVS ops with a clear message (other ops still apply)", async () => {
     const { kernel, reconciler } = setup(new FakeKernel({ ipvsAvailable: false }));
     const d = doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth0", address: "192.0.2.10" }] });

@@ -18,6 +18,9 @@ import { plan, planIpvs } from "./plan/plan";
 /** Above this many services, one whole-table listing is cheaper than per-service listings. */
 export const TARGETED_READ_LIMIT = 8;
 
+/** After a failed batch, identical individual failures in a row before the rest are not retried one by one. */
+export const SAME_ERROR_LIMIT = 10;
+
 export interface AgentStore {
   readLedger(): Ledger;
   writeLedger(ledger: Ledger): void;
@@ -397,16 +400,26 @@ export class Reconciler {
     await this.readServicesInto(probe, touchedServices(ops, desired, actual), desired);
     const stillNeeded = new Set(planIpvs(desired.ipvs.services, probe, new Set(ops.map((op) => op.service))).map(opTarget));
     const results: OpResult[] = [];
+    // a kernel that rejects everything the same way would cost one process per op: after
+    // SAME_ERROR_LIMIT identical failures in a row, the remaining needed ops share that error
+    let streak = { message: "", count: 0 };
     for (const op of ops) {
       if (!stillNeeded.has(opTarget(op))) {
         results.push({ op, ok: true });
         continue;
       }
+      if (streak.count >= SAME_ERROR_LIMIT) {
+        results.push({ op, ok: false, error: `${streak.message} (not retried on its own: the ${SAME_ERROR_LIMIT} ops before it failed the same way)` });
+        continue;
+      }
       try {
         await this.kernel.ipvs.run(op.line);
         results.push({ op, ok: true });
+        streak = { message: "", count: 0 };
       } catch (error) {
+        const message = (error as Error).message.replace(/^ipvsadm .*?: /, "");
         results.push({ op, ok: false, error: (error as Error).message });
+        streak = message === streak.message ? { message, count: streak.count + 1 } : { message, count: 1 };
       }
     }
     return results;
