@@ -365,6 +365,20 @@ describe.each(testDatabaseKinds())("panel ↔ agent loop (%s)", (kind) => {
       expect((await admin.call((api) => api.hosts.get({ id: ids.lb1 }))).agent).toMatchObject({ enrolled: false, online: false });
     });
 
+    it("an applied cluster cannot be deleted until its hosts were released by an apply", async () => {
+      const err = await expectError(operator.call((api) => api.clusters.delete({ id: ids.cluster })));
+      expect(err).toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/^web is applied \(revision #4\) on lb1, web1, web2; remove its directors/) });
+      const cluster = await viewer.call((api) => api.clusters.get({ id: ids.cluster }));
+      await operator.call((api) => api.directors.remove({ id: cluster.directors[0].id }));
+      await operator.call((api) => api.services.delete({ id: ids.service }));
+      const released = await applyDraft(operator, "release the hosts");
+      expect(released.deployments.map((d) => d.hostName).sort()).toEqual(["lb1", "web1", "web2"]);
+      const web2 = agents.find((a) => a.socket.connected && a.pushes.some((p) => (p.state as { host: string }).host === "web2"))!;
+      await eventually(() => web2.pushes.length === 2 && web2.reports.length === 2);
+      expect(web2.kernel.links.get("lo")!.addresses).toEqual([]);
+      await operator.call((api) => api.clusters.delete({ id: ids.cluster }));
+    });
+
     it("each step left its audit event", async () => {
       const page = await admin.call((api) => api.audit.list({ limit: 200 }));
       const actions = page.items.map((e) => e.action);

@@ -182,6 +182,7 @@ export class LiveAgentGateway implements AgentGateway {
     return this.sockets.has(hostId);
   }
 
+  /** Emits each online host's unfinished deployment; returns once emitted (acknowledgements are recorded in the background). */
   async publish(hostIds: string[]): Promise<void> {
     await Promise.all(
       hostIds.map(async (hostId) => {
@@ -189,7 +190,7 @@ export class LiveAgentGateway implements AgentGateway {
         if (!socket) return;
         try {
           const push = await channel.pushForPublish(this.options.db, hostId);
-          if (push) await this.send(socket, push);
+          if (push) this.track(() => this.send(socket, push));
         } catch (error) {
           this.log(`agent-gateway: push to ${socket.data.agent.hostName} failed: ${(error as Error).message}`);
         }

@@ -53,7 +53,9 @@ export async function transaction<T>(db: Database, fn: (tx: Tx) => Promise<T>, o
       });
     } catch (err) {
       const code = (err as { code?: string }).code;
-      const serializationFailure = code === "P2034" || /could not serialize|40001/.test(String((err as Error).message));
+      // P2034 from the client, or the pg driver adapter's own error when PostgreSQL aborts a statement (40001)
+      const serializationFailure =
+        code === "P2034" || /could not serialize|40001|TransactionWriteConflict/.test(`${(err as Error).name} ${String((err as Error).message)}`);
       if (serializable && serializationFailure && attempt < 4) continue;
       throw translate(err);
     }

@@ -1,6 +1,8 @@
 /** Clusters and their directors. */
 import type { Database } from "@/server/db";
+import { hostsOfSnapshot } from "@/server/compile/model-diff";
 import * as clusters from "@/server/repositories/clusters";
+import { latestRevision, parseSnapshot } from "@/server/repositories/revisions";
 import { read, transaction } from "@/server/repositories/db";
 import { findHostRef } from "@/server/repositories/hosts";
 import type {
@@ -80,6 +82,15 @@ export async function deleteCluster(ctx: ServiceContext, id: string): Promise<vo
   await transaction(ctx.db, async (tx) => {
     const before = await clusters.getClusterDetail(tx, id);
     if (!before) throw notFound("Cluster");
+    // Deleting an applied cluster would leave its services on the hosts with nothing to remove them.
+    const applied = await latestRevision(tx, id);
+    const appliedHosts = applied ? [...hostsOfSnapshot(parseSnapshot(applied.snapshot)).values()].map((h) => h.name) : [];
+    if (applied && appliedHosts.length > 0) {
+      throw conflict(
+        null,
+        `${before.name} is applied (revision #${applied.number}) on ${appliedHosts.sort().join(", ")}; remove its directors and real-server hosts and apply, then delete it`,
+      );
+    }
     await clusters.deleteCluster(tx, id);
     await recordAudit(tx, ctx.actor, {
       action: "cluster.delete",
