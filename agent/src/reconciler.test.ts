@@ -103,6 +103,19 @@ describe("Reconciler with the fake kernel", () => {
     expect(kernel.calls.filter((c) => c.startsWith("ipvsadm -A"))).toHaveLength(20);
   });
 
+  it("a cheap read that under-reports (the kernel's /proc/net/ip_vs with IPVS in other namespaces) never costs ownership", async () => {
+    const { kernel, store, reconciler } = setup();
+    const services = Array.from({ length: 20 }, (_, i) => service(i + 1));
+    for (const i of [3, 9, 15]) kernel.hiddenFromBasicRead.add(`tcp 192.0.2.${i}:80`);
+    const outcome = await apply(reconciler, doc({ ipvs: { services } }));
+    expect(outcome.results.every((r) => r.ok)).toBe(true);
+    expect(outcome.converged).toBe(true);
+    expect(store.ledger.services).toHaveLength(20);
+    const again = new Reconciler(kernel, store);
+    expect((await again.plan(resolve(doc({ ipvs: { services } })))).ops).toEqual([]);
+    expect(kernel.reads.full).toBeGreaterThan(0);
+  });
+
   it("without IPVS, plan works and apply fails the IPVS ops with a clear message (other ops still apply)", async () => {
     const { kernel, reconciler } = setup(new FakeKernel({ ipvsAvailable: false }));
     const d = doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth0", address: "192.0.2.10" }] });

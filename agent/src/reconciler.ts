@@ -176,12 +176,21 @@ export class Reconciler {
    * read in full, since only they can need an in-place edit.
    */
   async readActual(desired: ResolvedState | null, detail: "basic" | "full" = "basic"): Promise<ActualState> {
+    // (detail may be raised to "full" below)
     const ledger = this.store.readLedger();
     this.written.ledger = JSON.stringify(ledger);
     const probe = await this.kernel.ipvs.probe();
     const services = new Map<string, ActualService>();
     if (probe.available) {
       for (const s of await this.kernel.ipvs.read(detail)) services.set(s.key, s);
+      // the cheap read can only under-report (see LinuxIpvs.read): an owned service missing from it is confirmed in full
+      if (detail === "basic" && ledger.services.some((key) => !services.has(key))) {
+        services.clear();
+        for (const s of await this.kernel.ipvs.read("full")) services.set(s.key, s);
+        detail = "full";
+      }
+      // a full read is authoritative: forget owned services that are gone (deleted by hand)
+      if (detail === "full") ledger.services = ledger.services.filter((key) => services.has(key));
     }
     const actual: ActualState = {
       ipvs: { available: probe.available, reason: probe.reason, services },
@@ -443,7 +452,16 @@ export class Reconciler {
       return;
     }
     const touched = new Set(services.map((s) => s.key));
-    const table = await this.kernel.ipvs.read("basic");
+    let table = await this.kernel.ipvs.read("basic");
+    // the cheap read can only under-report: when a touched service looks missing or different, read in full
+    const seen = new Map(table.map((s) => [s.key, s]));
+    const suspicious = services.some((h) => {
+      const want = wanted.get(h.key);
+      const got = seen.get(h.key);
+      if (!want) return got !== undefined;
+      return !got || trustHiddenFields(got, want) === got;
+    });
+    if (suspicious) table = await this.kernel.ipvs.read("full");
     const next = new Map<string, ActualService>();
     for (const service of table) {
       const cached = actual.ipvs.services.get(service.key);
@@ -473,7 +491,11 @@ export class Reconciler {
     const ledger = cloneLedger(intent);
     const ok = (kind: Op["kind"]) => results.filter((r) => r.ok && r.op.kind === kind).map((r) => r.op);
     const deletedServices = new Set(ok("ipvs-delete-service").map((op) => (op as { service: string }).service));
-    ledger.services = ledger.services.filter((k) => !deletedServices.has(k) && (!after.ipvs.available || after.ipvs.services.has(k)));
+    // forget a service when its delete succeeded, or when a service it tried to add is not there after all
+    const addedButAbsent = new Set(
+      results.filter((r) => r.op.kind === "ipvs-add-service" && after.ipvs.available && !after.ipvs.services.has((r.op as { service: string }).service)).map((r) => (r.op as { service: string }).service),
+    );
+    ledger.services = ledger.services.filter((k) => !deletedServices.has(k) && !addedButAbsent.has(k));
     const present = (key: string) => {
       const [iface, cidr] = key.split(" ");
       return after.interfaces.get(iface)?.addresses.some((a) => `${a.address}/${a.prefix}` === cidr) ?? false;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fromList, fromProc, mergeFullListing, parseIpvsList, parseProcIpvs } from "./listing";
+import { fromList, fromProc, learnHz, parseIpvsList, parseProcIpvs, type ListedService } from "./listing";
 import { formatSavedRules, parseSavedRules } from "./rules";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
@@ -70,12 +70,9 @@ describe("ipvsadm -Ln listings", () => {
     expect(fromList(list, null).thresholdsKnown).toBe(false);
   });
 
-  it("the full read (/proc + -Ln --thresholds) equals what -Sn shows, and learns HZ", () => {
-    const proc = parseProcIpvs(fixture("proc-ip_vs-all-options.txt"));
-    // a --thresholds listing of the whole table built from the -Ln fixture (same service lines)
-    const thresholds = parseIpvsList(fixture("list-all-options.txt"));
-    const { services, hz } = mergeFullListing(proc, thresholds);
-    expect(hz).toBe(250);
+  it("a listing equals what -Sn shows, and /proc next to it teaches HZ", () => {
+    const services = parseIpvsList(fixture("list-all-options.txt")).map((s) => fromList(s, null));
+    expect(learnHz(parseProcIpvs(fixture("proc-ip_vs-all-options.txt")), services)).toBe(250);
     const saved = parseSavedRules(fixture("save-all-options.txt"));
     const strip = (s: { key: string; destinations: Array<{ key: string }> }) => ({ ...s, destinations: byKey(s.destinations) });
     expect(byKey(services.map(({ flagsKnown: _f, thresholdsKnown: _t, ...s }) => strip(s)))).toEqual(byKey(saved.map(strip)));
@@ -88,9 +85,10 @@ describe("lab recording (lab/scenarios/record-fixtures.sh: every option, with tr
     expect(formatSavedRules(parseSavedRules(text))).toBe(text);
   });
 
-  it("the full read (/proc + -Ln --thresholds) gives what -Sn shows, plus the thresholds -Sn omits", () => {
-    const { services, hz } = mergeFullListing(parseProcIpvs(fixture("lab-proc-net-ip_vs.txt")), parseIpvsList(fixture("lab-ipvsadm-Ln-thresholds.txt")));
-    expect(hz).toBe(250);
+  it("the full read (-Ln + -Ln --thresholds) gives what -Sn shows, plus the thresholds -Sn omits", () => {
+    const limits = new Map<string, ListedService>(parseIpvsList(fixture("lab-ipvsadm-Ln-thresholds.txt")).map((s) => [s.key, s]));
+    const services = parseIpvsList(fixture("lab-ipvsadm-Ln.txt")).map((s) => fromList(s, limits.get(s.key) ?? null));
+    expect(learnHz(parseProcIpvs(fixture("lab-proc-net-ip_vs.txt")), services)).toBe(250);
     const saved = parseSavedRules(fixture("lab-ipvsadm-Sn.txt"));
     const strip = (s: { key: string; destinations: Array<{ key: string; upperThreshold: number; lowerThreshold: number }> }) => ({
       ...s,

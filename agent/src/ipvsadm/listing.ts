@@ -304,53 +304,12 @@ export function fromList(list: ListedService, thresholds: ListedService | null):
   };
 }
 
-/**
- * The whole table from /proc/net/ip_vs (forwarding and weight) plus
- * `ipvsadm -Ln --thresholds` (scheduler flags, engine, persistence in seconds,
- * thresholds, fwmark families). Also returns the kernel's HZ when a persistent
- * service shows it (jiffies / seconds), so later /proc reads give seconds.
- */
-export function mergeFullListing(proc: readonly ListedService[], thresholds: readonly ListedService[]): { services: ActualService[]; hz: number | null } {
-  const byKey = new Map(proc.map((s) => [s.key, s]));
-  const fwmarkByMark = new Map<number, ListedService[]>();
-  for (const s of proc) if (s.protocol === "fwmark") fwmarkByMark.set(s.fwmark, [...(fwmarkByMark.get(s.fwmark) ?? []), s]);
-  let hz: number | null = null;
-  const services = thresholds.map((listed) => {
-    let raw = byKey.get(listed.key);
-    if (!raw && listed.protocol === "fwmark") {
-      const candidates = (fwmarkByMark.get(listed.fwmark) ?? []).filter((c) => !c.familyKnown);
-      if (candidates.length === 1) raw = candidates[0];
-    }
-    const limits = new Map(listed.destinations.map((d) => [d.key, d]));
-    const procDests = new Map((raw?.destinations ?? []).map((d) => [d.key, d]));
-    if (raw?.persistence && listed.persistence && listed.persistence.timeout > 0) {
-      const ratio = raw.persistence.timeout / listed.persistence.timeout;
-      if (Number.isInteger(ratio)) hz = ratio;
-    }
-    const service: ActualService = {
-      key: listed.key,
-      protocol: listed.protocol,
-      family: listed.family,
-      address: listed.address,
-      port: listed.port,
-      fwmark: listed.fwmark,
-      scheduler: listed.scheduler ?? raw?.scheduler ?? "",
-      flags: listed.flags ?? [],
-      persistence: listed.persistence ?? null,
-      pe: listed.pe ?? null,
-      destinations: listed.destinations.map((d) => ({
-        key: d.key,
-        address: d.address,
-        port: d.port,
-        forwarding: procDests.get(d.key)?.forwarding ?? "dr",
-        weight: procDests.get(d.key)?.weight ?? 0,
-        upperThreshold: limits.get(d.key)?.upperThreshold ?? 0,
-        lowerThreshold: limits.get(d.key)?.lowerThreshold ?? 0,
-      })),
-      flagsKnown: true,
-      thresholdsKnown: true,
-    };
-    return service;
-  });
-  return { services, hz };
+/** The kernel's HZ from a persistent service seen both in /proc (jiffies) and in an ipvsadm listing (seconds). */
+export function learnHz(proc: readonly ListedService[], listed: readonly ActualService[]): number | null {
+  const seconds = new Map(listed.filter((s) => s.persistence && s.persistence.timeout > 0).map((s) => [s.key, s.persistence!.timeout]));
+  for (const s of proc) {
+    const t = seconds.get(s.key);
+    if (t && s.persistence && Number.isInteger(s.persistence.timeout / t)) return s.persistence.timeout / t;
+  }
+  return null;
 }

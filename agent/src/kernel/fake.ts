@@ -39,6 +39,8 @@ export class FakeKernel implements Kernel {
   calls: string[] = [];
   /** number of calls of each read kind */
   reads = { basic: 0, full: 0, services: 0, interfaces: 0, nft: 0, timeouts: 0 };
+  /** services the cheap (/proc) read leaves out, as the kernel's /proc/net/ip_vs does when other namespaces hold IPVS services */
+  hiddenFromBasicRead = new Set<string>();
   /** make matching commands fail with this message */
   failures: Array<{ match: RegExp; message: string }> = [];
 
@@ -138,7 +140,8 @@ export class FakeKernel implements Kernel {
     read: async (detail: "basic" | "full") => {
       this.reads[detail]++;
       if (!this.ipvsAvailable) return [];
-      return [...this.services.values()].map((s) => this.toActual(s, detail));
+      const visible = [...this.services.values()].filter((s) => detail === "full" || !this.hiddenFromBasicRead.has(s.key));
+      return visible.map((s) => this.toActual(s, detail));
     },
     readServices: async (handles: readonly ServiceHandle[], withThresholds: boolean) => {
       this.reads.services++;

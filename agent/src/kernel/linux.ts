@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import type { ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
 import { sysctlPath } from "../../../shared/desired-state/resolve";
 import type { IpvsTimeouts } from "../../../shared/desired-state/schema";
-import { fromList, fromProc, mergeFullListing, parseIpvsList, parseProcIpvs } from "../ipvsadm/listing";
+import { fromList, fromProc, learnHz, parseIpvsList, parseProcIpvs } from "../ipvsadm/listing";
 import { serviceSpec } from "../ipvsadm/rules";
 import type { ActualService, InterfaceState } from "../model";
 import { hashText, NFT_COMMENT, NFT_FAMILY, NFT_TABLE } from "../plan/nft";
@@ -89,10 +89,15 @@ export class LinuxIpvs implements IpvsKernel {
     const proc = parseProcIpvs(procText);
     const ambiguous = proc.some((s) => !s.familyKnown);
     if (detail === "basic" && !ambiguous) return proc.map((s) => fromProc(s, this.hz));
-    const listing = parseIpvsList(await mustRun("ipvsadm", ["-Ln", "--thresholds"]));
-    const merged = mergeFullListing(proc, listing);
-    if (merged.hz) this.hz = merged.hz;
-    return merged.services;
+    // Full read over netlink only. /proc/net/ip_vs can skip services when other network
+    // namespaces also hold IPVS services (its iterator counts their entries but does not show
+    // them, and each ~4 KiB read restarts from a count of this namespace's entries only), so it
+    // may under-report; it is used here just to learn HZ.
+    const [list, limits] = await Promise.all([mustRun("ipvsadm", ["-Ln"]), mustRun("ipvsadm", ["-Ln", "--thresholds"])]);
+    const thresholds = new Map(parseIpvsList(limits).map((s) => [s.key, s]));
+    const services = parseIpvsList(list).map((s) => fromList(s, thresholds.get(s.key) ?? null));
+    this.hz = learnHz(proc, services) ?? this.hz;
+    return services;
   }
 
   async readServices(services: readonly ServiceHandle[], withThresholds: boolean): Promise<Map<string, ActualService | null>> {
