@@ -5,8 +5,10 @@
  *   lvs-agent [--state-dir DIR] [--config FILE] plan   --desired FILE [--json]
  *   lvs-agent [--state-dir DIR] [--config FILE] apply  --desired FILE [--json]
  *   lvs-agent [--state-dir DIR] [--config FILE] status [--json]
- *   lvs-agent [--state-dir DIR] [--config FILE] run    [--desired FILE] [--interval SEC]
+ *   lvs-agent [--state-dir DIR] [--config FILE] run    [--desired FILE] [--interval SEC] [--config-dir DIR]
+ *   lvs-agent enroll --panel URL --token lvse_… [--hostname NAME] [--config-dir DIR]
  */
+import os from "node:os";
 import { ConfigError, loadConfig, type AgentConfig } from "./config";
 import { Daemon, type DaemonEvent } from "./daemon";
 import { InvalidDesiredStateError, loadDesiredFile } from "./desired";
@@ -16,6 +18,8 @@ import type { OpResult } from "./model";
 import { HostMismatchError, Reconciler } from "./reconciler";
 import { StateStore, StateStoreError } from "./state-store";
 import { collectStatus, formatStatus } from "./status";
+import { connectToPanel, type PanelEvent } from "./panel/client";
+import { enroll, EnrollError, readCredential } from "./panel/enroll";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -27,9 +31,17 @@ commands:
   status [--json]                  the actual state: IPVS table with counters, owned addresses,
                                    managed sysctls, owned nft table, last applied generation
   run    [--desired FILE] [--interval SEC]
-                                   daemon: apply FILE (or the cached desired state), then reconcile
-                                   every SEC seconds (default 10); SIGHUP re-reads FILE
+                                   daemon. With --desired, or without an enrolled credential: apply FILE
+                                   (or the cached desired state), then reconcile every SEC seconds
+                                   (default 10); SIGHUP re-reads FILE. Enrolled and without --desired:
+                                   apply the cached state, connect to the panel and take desired states
+                                   from it (drift is reported, repaired only on request)
+  enroll --panel URL --token lvse_… [--hostname NAME]
+                                   exchange a one-time enrollment token for this host's credential
+                                   (written to CONFIG_DIR/credential.json, mode 0600)
   version
+
+global: --config-dir DIR (default /etc/lvs-agent): where credential.json lives
 
 exit codes: 0 ok, 1 an op failed, 2 invalid input or configuration (nothing changed)
 environment: LVS_AGENT_CONFIG, LVS_AGENT_STATE_DIR, LVS_AGENT_INTERVAL`;
@@ -43,6 +55,10 @@ export interface ParsedArgs {
   desired?: string;
   json: boolean;
   interval?: number;
+  configDir?: string;
+  panel?: string;
+  token?: string;
+  hostname?: string;
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -66,6 +82,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case "--desired":
         out.desired = value();
         break;
+      case "--config-dir":
+        out.configDir = value();
+        break;
+      case "--panel":
+        out.panel = value();
+        break;
+      case "--token":
+        out.token = value();
+        break;
+      case "--hostname":
+        out.hostname = value();
+        break;
       case "--json":
         out.json = true;
         break;
@@ -88,8 +116,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (positional.length === 0) throw new UsageError("no command given");
   if (positional.length > 1 && positional[0] !== "help") throw new UsageError(`unexpected argument ${positional[1]}`);
   const command = positional[0];
-  if (!["plan", "apply", "status", "run", "version", "help"].includes(command)) throw new UsageError(`unknown command ${command}`);
+  if (!["plan", "apply", "status", "run", "enroll", "version", "help"].includes(command)) throw new UsageError(`unknown command ${command}`);
   if ((command === "plan" || command === "apply") && !out.desired) throw new UsageError(`${command} needs --desired FILE`);
+  if (command === "enroll" && (!out.panel || !out.token)) throw new UsageError("enroll needs --panel URL and --token lvse_…");
+  if (command !== "enroll" && (out.panel || out.token || out.hostname)) throw new UsageError("--panel, --token and --hostname belong to enroll");
   return { ...out, command } as ParsedArgs;
 }
 
@@ -98,6 +128,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   kernel?: Kernel;
+  /** enroll only: the HTTP client (tests) */
+  fetch?: typeof fetch;
+  /** run in panel mode: overrides for tests (kernel capabilities, drift check interval) */
+  panel?: Partial<Pick<Parameters<typeof connectToPanel>[0], "kernelInfo" | "checkIntervalMs" | "backoff">>;
   /** daemon only: resolves when the process should stop (signal name) */
   onSignal?: (handler: (signal: string) => void, reload: () => void) => void;
 }
@@ -124,13 +158,30 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   let config: AgentConfig;
   try {
-    config = loadConfig({ configFile: args.configFile, stateDir: args.stateDir, intervalSeconds: args.interval, env: io.env });
+    config = loadConfig({ configFile: args.configFile, stateDir: args.stateDir, configDir: args.configDir, intervalSeconds: args.interval, env: io.env });
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`lvs-agent: ${error.message}\n`);
       return 2;
     }
     throw error;
+  }
+  if (args.command === "enroll") {
+    try {
+      const result = await enroll({ panelUrl: args.panel!, token: args.token!, hostname: args.hostname ?? os.hostname(), configDir: config.configDir, fetch: io.fetch });
+      io.stdout(
+        `enrolled as host ${result.hostName} (${result.hostId}) with ${result.panelUrl}\n` +
+          `credential written to ${result.file} (mode 0600)\n` +
+          `next: start the agent with \`lvs-agent run\`${args.configDir ? ` --config-dir ${args.configDir}` : ""} (or restart lvs-agent.service); it connects to the panel and applies what the panel publishes\n`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof EnrollError) {
+        io.stderr(`lvs-agent enroll: ${error.message}\nnothing was written.\n`);
+        return 2;
+      }
+      throw error;
+    }
   }
   const kernel = io.kernel ?? linuxKernel();
   const store = new StateStore(config.stateDir);
@@ -181,13 +232,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       }
       case "run": {
-        const log = (event: DaemonEvent) => io.stdout(JSON.stringify(event) + "\n");
-        const daemon = new Daemon(reconciler, { desiredFile: args.desired, intervalMs: config.intervalSeconds * 1000, log });
+        const log = (event: DaemonEvent | PanelEvent) => io.stdout(JSON.stringify(event) + "\n");
+        // --desired is standalone mode even on an enrolled host; otherwise a credential means panel mode
+        const credential = args.desired ? null : readCredential(config.configDir);
+        const daemon = new Daemon(reconciler, { desiredFile: args.desired, intervalMs: config.intervalSeconds * 1000, periodic: credential === null, log });
         let resolveStop!: (signal: string) => void;
         const stopped = new Promise<string>((r) => (resolveStop = r));
         io.onSignal?.(resolveStop, () => void daemon.reload());
         await daemon.start();
+        const panel = credential
+          ? connectToPanel({
+              ...credential,
+              daemon,
+              reconciler,
+              agentVersion: AGENT_VERSION,
+              checkIntervalMs: config.driftCheckSeconds * 1000,
+              repairDrift: config.repairDrift,
+              log,
+              ...io.panel,
+            })
+          : null;
         const signal = await stopped;
+        panel?.close();
         await daemon.stop(signal);
         return 0;
       }
@@ -199,6 +265,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (error instanceof HostMismatchError) {
       io.stderr(`lvs-agent: the desired state does not fit this host:\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}\nnothing was changed.\n`);
+      return 2;
+    }
+    if (error instanceof EnrollError) {
+      io.stderr(`lvs-agent: ${error.message}\n`);
       return 2;
     }
     if (error instanceof StateStoreError) {

@@ -6,16 +6,25 @@ const files = (content: Record<string, string>) => (file: string) => {
   return content[file];
 };
 
+const panel = { configDir: "/etc/lvs-agent", driftCheckSeconds: 5, repairDrift: false };
+
 describe("loadConfig", () => {
   it("defaults when the default file is absent", () => {
-    expect(loadConfig({ env: {}, readFile: files({}) })).toEqual({ stateDir: "/var/lib/lvs-agent", intervalSeconds: 10 });
+    expect(loadConfig({ env: {}, readFile: files({}) })).toEqual({ stateDir: "/var/lib/lvs-agent", intervalSeconds: 10, ...panel });
   });
 
   it("file < environment < flags", () => {
     const readFile = files({ "/etc/lvs-agent/config.json": '{"stateDir":"/from/file","intervalSeconds":30}' });
-    expect(loadConfig({ env: {}, readFile })).toEqual({ stateDir: "/from/file", intervalSeconds: 30 });
-    expect(loadConfig({ env: { LVS_AGENT_STATE_DIR: "/from/env", LVS_AGENT_INTERVAL: "5" }, readFile })).toEqual({ stateDir: "/from/env", intervalSeconds: 5 });
-    expect(loadConfig({ env: { LVS_AGENT_STATE_DIR: "/from/env" }, stateDir: "/from/flag", intervalSeconds: 2, readFile })).toEqual({ stateDir: "/from/flag", intervalSeconds: 2 });
+    expect(loadConfig({ env: {}, readFile })).toEqual({ stateDir: "/from/file", intervalSeconds: 30, ...panel });
+    expect(loadConfig({ env: { LVS_AGENT_STATE_DIR: "/from/env", LVS_AGENT_INTERVAL: "5" }, readFile })).toEqual({ stateDir: "/from/env", intervalSeconds: 5, ...panel });
+    expect(loadConfig({ env: { LVS_AGENT_STATE_DIR: "/from/env" }, stateDir: "/from/flag", intervalSeconds: 2, readFile })).toEqual({ stateDir: "/from/flag", intervalSeconds: 2, ...panel });
+  });
+
+  it("panel mode keys: config dir from the file or --config-dir, drift check interval, repairDrift", () => {
+    const readFile = files({ "/etc/lvs-agent/config.json": '{"configDir":"/from/file","driftCheckSeconds":30,"repairDrift":true}' });
+    expect(loadConfig({ env: {}, readFile })).toMatchObject({ configDir: "/from/file", driftCheckSeconds: 30, repairDrift: true });
+    expect(loadConfig({ env: {}, configDir: "/from/flag", readFile })).toMatchObject({ configDir: "/from/flag" });
+    expect(() => loadConfig({ env: {}, readFile: files({ "/etc/lvs-agent/config.json": '{"repairDrift":"yes"}' }) })).toThrow(/repairDrift must be true or false/);
   });
 
   it.each<[string, Parameters<typeof loadConfig>[0], RegExp]>([

@@ -8,10 +8,17 @@ import { z } from "zod";
 
 export const DEFAULT_CONFIG_FILE = "/etc/lvs-agent/config.json";
 export const DEFAULT_STATE_DIR = "/var/lib/lvs-agent";
+/** holds credential.json (from `lvs-agent enroll`) */
+export const DEFAULT_CONFIG_DIR = "/etc/lvs-agent";
 
 export const AgentConfigSchema = z.strictObject({
   stateDir: z.string().min(1, { error: "stateDir must not be empty" }).default(DEFAULT_STATE_DIR),
   intervalSeconds: z.number({ error: "intervalSeconds must be a number of seconds" }).min(1).max(86400).default(10),
+  configDir: z.string().min(1, { error: "configDir must not be empty" }).default(DEFAULT_CONFIG_DIR),
+  /** panel mode: seconds between drift checks (plan only) */
+  driftCheckSeconds: z.number({ error: "driftCheckSeconds must be a number of seconds" }).min(1).max(86400).default(5),
+  /** panel mode: repair drift found by the periodic check instead of only reporting it */
+  repairDrift: z.boolean({ error: "repairDrift must be true or false" }).default(false),
 });
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
 
@@ -27,6 +34,7 @@ export class ConfigError extends Error {}
 export interface ConfigSources {
   configFile?: string;
   stateDir?: string;
+  configDir?: string;
   intervalSeconds?: number;
   env: Record<string, string | undefined>;
   readFile?: (file: string) => string;
@@ -60,6 +68,7 @@ export function loadConfig(sources: ConfigSources): AgentConfig {
     merged.intervalSeconds = Number.isFinite(value) && env.LVS_AGENT_INTERVAL.trim() !== "" ? value : env.LVS_AGENT_INTERVAL;
   }
   if (sources.stateDir !== undefined) merged.stateDir = sources.stateDir;
+  if (sources.configDir !== undefined) merged.configDir = sources.configDir;
   if (sources.intervalSeconds !== undefined) merged.intervalSeconds = sources.intervalSeconds;
 
   const parsed = AgentConfigSchema.safeParse(merged);

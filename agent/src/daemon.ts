@@ -11,7 +11,7 @@
 import { loadDesiredFile, parseDesiredDocument, type LoadedDesiredState } from "./desired";
 import { HostMismatchError, type ReconcileOutcome, type Reconciler } from "./reconciler";
 
-export type ReconcileSource = "file" | "cache" | "periodic" | "panel";
+export type ReconcileSource = "file" | "cache" | "periodic" | "panel" | "repair";
 
 export type DaemonEvent =
   | { event: "reconcile"; generation: number; source: ReconcileSource; ops: number; failed: number; converged: boolean; ms: number }
@@ -24,6 +24,8 @@ export type DaemonEvent =
 export interface DaemonOptions {
   desiredFile?: string;
   intervalMs: number;
+  /** false: no periodic repairing reconcile (panel mode: the panel client checks drift and repairs only when asked) */
+  periodic?: boolean;
   log: (event: DaemonEvent) => void;
   now?: () => number;
 }
@@ -33,7 +35,8 @@ export class Daemon {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private lastError: Error | null = null;
+  /** the error of the last reconcile (null when it ran), e.g. a HostMismatchError */
+  lastError: Error | null = null;
   private listeners: Array<(outcome: ReconcileOutcome, source: ReconcileSource) => void> = [];
 
   constructor(
@@ -76,6 +79,23 @@ export class Daemon {
     return this.enqueue(source, undefined);
   }
 
+  /** The desired state the daemon reconciles towards (null before any). */
+  get current(): LoadedDesiredState | null {
+    return this.desired;
+  }
+
+  /** Reconciles the current desired state now, with a full read (the panel's "repair"). */
+  repair(): Promise<ReconcileOutcome | null> {
+    return this.enqueue("repair", "full");
+  }
+
+  /** Runs `fn` between reconciles, never during one (the panel's dry runs and drift checks). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   /** SIGHUP: re-read --desired (or the cache when there is no file). */
   async reload(): Promise<void> {
     try {
@@ -96,7 +116,7 @@ export class Daemon {
   }
 
   private schedule() {
-    if (this.stopped) return;
+    if (this.stopped || this.options.periodic === false) return;
     this.timer = setTimeout(async () => {
       if (this.desired) await this.enqueue("periodic", "full");
       this.schedule();
