@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { Server as SocketServer } from "socket.io";
-import { attachAgentGateway } from "./agent-gateway/gateway";
+import { AGENT_MAX_MESSAGE_BYTES, attachAgentGateway } from "./agent-gateway/gateway";
 import { getDatabase } from "./db";
 import { deployMigrations } from "./db/deploy";
 import { CLIENT_ADDRESS_HEADER } from "./trpc/request-info";
@@ -39,7 +39,7 @@ async function main() {
     req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     void handle(req, res);
   });
-  const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false });
+  const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false, maxHttpBufferSize: AGENT_MAX_MESSAGE_BYTES });
   // Agents (namespace /agent); registered on globalThis so tRPC code in Next's bundle reaches it.
   const agentGateway = attachAgentGateway(io, { db: await getDatabase() });
 

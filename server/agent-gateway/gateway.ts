@@ -37,6 +37,12 @@ import { registerAgentGateway, type AgentGateway, type PlanResult } from "./regi
 export const PLAN_TIMEOUT_MS = 5000;
 export const PUSH_ACK_TIMEOUT_MS = 10_000;
 export const REPAIR_TIMEOUT_MS = 5000;
+/**
+ * Largest message the panel accepts (socket.io's default is 1 MB): an apply
+ * report or a plan reply for a 10,000-service director carries one line per
+ * op, several MB. Set on the socket.io server in server/main.ts.
+ */
+export const AGENT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface AgentGatewayOptions {
   db: Database;

@@ -7,7 +7,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
-import { attachAgentGateway, type LiveAgentGateway } from "@/server/agent-gateway/gateway";
+import { AGENT_MAX_MESSAGE_BYTES, attachAgentGateway, type LiveAgentGateway } from "@/server/agent-gateway/gateway";
 import { registerAgentGateway } from "@/server/agent-gateway/registry";
 import type { Database } from "@/server/db";
 
@@ -20,7 +20,7 @@ export interface TestGateway {
 
 export async function startTestGateway(db: Database): Promise<TestGateway> {
   const httpServer = createServer();
-  const io = new Server(httpServer, { path: "/socket.io", serveClient: false });
+  const io = new Server(httpServer, { path: "/socket.io", serveClient: false, maxHttpBufferSize: AGENT_MAX_MESSAGE_BYTES });
   const logs: string[] = [];
   const gateway = attachAgentGateway(io, { db, log: (line) => logs.push(line) });
   (globalThis as unknown as { lvsDatabase?: Promise<Database> }).lvsDatabase = Promise.resolve(db);
