@@ -85,6 +85,31 @@ describe.each(testDatabaseKinds())("panel with the real agent client (%s)", (kin
     expect((await hostStatus()).appliedGeneration).toBe(1);
   });
 
+  it("a weight change applies, and rolling back to revision 1 restores the kernel", async () => {
+    const service = (await admin.call((api) => api.services.list({ clusterId }))).items[0];
+    await admin.call((api) => api.realServers.update({ id: service.realServers[0].id, weight: 7 }));
+    let review = await admin.call((api) => api.revisions.review({ clusterId }));
+    expect(review.hosts[0].plan.ops.map((o) => o.command)).toEqual([`ipvsadm -e -t 192.0.2.10:80 -r ${service.realServers[0].address}:80 -g -w 7`]);
+    await admin.call((api) => api.revisions.applyDraft({ clusterId, baseRevisionNumber: 1, draftHash: review.draftHash }));
+    await eventually(async () => (await hostStatus()).appliedGeneration === 2);
+    expect(kernel.services.get("tcp 192.0.2.10:80")!.destinations.map((d) => d.weight).sort()).toEqual([1, 7]);
+    await admin.call((api) => api.revisions.rollback({ clusterId, toNumber: 1, baseRevisionNumber: 2 }));
+    await eventually(async () => (await hostStatus()).appliedGeneration === 3 && (await hostStatus()).status === "applied");
+    expect(kernel.services.get("tcp 192.0.2.10:80")!.destinations.map((d) => d.weight)).toEqual([1, 1]);
+    review = await admin.call((api) => api.revisions.review({ clusterId }));
+    expect(review.modelDiff).toEqual([]);
+  });
+
+  it("a host's credential cannot get another host's state", async () => {
+    const otherId = (await admin.call((api) => api.hosts.create({ name: "lb2", managementAddress: "10.0.0.2" }))).id;
+    const other = connectToPanel({ panelUrl: gw.url, hostId: otherId, credential, daemon, reconciler, kernelInfo, checkIntervalMs: 0 });
+    try {
+      await expect(other.ready).rejects.toThrow(/unauthorized/);
+    } finally {
+      other.close();
+    }
+  });
+
   it("an out-of-band ipvsadm -d shows as drift; repair makes it clean", async () => {
     await kernel.ipvs.run("-d -t 192.0.2.10:80 -r 10.0.0.11:80");
     await connection!.checkDrift();
