@@ -115,6 +115,24 @@ function cloneLedger(ledger: Ledger): Ledger {
   };
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Ledger equality without serialising it (it holds every owned service key). */
+function sameLedger(a: Ledger, b: Ledger): boolean {
+  return (
+    sameList(a.services, b.services) &&
+    sameList(a.addresses, b.addresses) &&
+    sameList(a.links, b.links) &&
+    JSON.stringify(a.sysctls) === JSON.stringify(b.sysctls) &&
+    JSON.stringify(a.timeouts) === JSON.stringify(b.timeouts) &&
+    JSON.stringify(a.nft) === JSON.stringify(b.nft)
+  );
+}
+
 /** A copy whose maps and ledger can be changed; services themselves are shared (they are replaced, never mutated). */
 function cloneActual(actual: ActualState): ActualState {
   return {
@@ -153,7 +171,8 @@ export class Reconciler {
   private cache: ActualState | null = null;
   private coverage = { timeouts: false, nft: false };
   /** what was last written, to skip rewriting (and fsyncing) unchanged files */
-  private written = { ledger: "", desired: "" };
+  private written = { desired: "" };
+  private writtenLedger: Ledger | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -178,7 +197,7 @@ export class Reconciler {
   async readActual(desired: ResolvedState | null, detail: "basic" | "full" = "basic"): Promise<ActualState> {
     // (detail may be raised to "full" below)
     const ledger = this.store.readLedger();
-    this.written.ledger = JSON.stringify(ledger);
+    this.writtenLedger = cloneLedger(ledger);
     const probe = await this.kernel.ipvs.probe();
     const services = new Map<string, ActualService>();
     if (probe.available) {
@@ -323,10 +342,9 @@ export class Reconciler {
   }
 
   private saveLedger(ledger: Ledger): void {
-    const text = JSON.stringify(ledger);
-    if (text === this.written.ledger) return;
+    if (this.writtenLedger && sameLedger(ledger, this.writtenLedger)) return;
     this.store.writeLedger(ledger);
-    this.written.ledger = text;
+    this.writtenLedger = cloneLedger(ledger);
   }
 
   /** `text` (the document as received) spares a JSON.stringify of a large document. */

@@ -97,9 +97,10 @@ function destOp(kind: "ipvs-add-dest" | "ipvs-edit-dest" | "ipvs-delete-dest", s
 export function planIpvs(services: readonly IpvsService[], actual: ActualState, only?: ReadonlySet<string>): Op[] {
   const ops: Op[] = [];
   const owned = ownedServices(actual);
-  const desiredKeys = keysOf(services);
-  for (const want of services) {
-    if (only && !only.has(want.key)) continue;
+  const byKey = servicesByKey(services);
+  // with `only`, walk just those keys (a re-check after an apply costs O(touched), not O(table))
+  const walk = only ? [...only].map((key) => byKey.get(key)).filter((s): s is IpvsService => s !== undefined) : services;
+  for (const want of walk) {
     const have = actual.ipvs.services.get(want.key);
     if (!have) {
       ops.push(ipvsOp("ipvs-add-service", want.key, formatServiceLine("-A", want), `add service ${want.key} (${want.scheduler})`));
@@ -139,7 +140,7 @@ export function planIpvs(services: readonly IpvsService[], actual: ActualState, 
   }
   const removable = only ? [...only].filter((k) => actual.ipvs.services.has(k)) : actual.ipvs.services.keys();
   for (const key of removable) {
-    if (desiredKeys.has(key) || !owned.has(key)) continue;
+    if (byKey.has(key) || !owned.has(key)) continue;
     ops.push(ipvsOp("ipvs-delete-service", key, formatDeleteServiceLine(actual.ipvs.services.get(key)!), `remove service ${key}`));
   }
   return ops;
@@ -156,12 +157,12 @@ function sameDestinations(want: IpvsService, have: ActualService): boolean {
   return true;
 }
 
-const keysCache = new WeakMap<readonly IpvsService[], Set<string>>();
-/** The desired service keys (memoised: a resolved state is planned more than once). */
-function keysOf(services: readonly IpvsService[]): Set<string> {
-  let set = keysCache.get(services);
-  if (!set) keysCache.set(services, (set = new Set(services.map((s) => s.key))));
-  return set;
+const keysCache = new WeakMap<readonly IpvsService[], Map<string, IpvsService>>();
+/** The desired services by key (memoised: a resolved state is planned more than once). */
+function servicesByKey(services: readonly IpvsService[]): Map<string, IpvsService> {
+  let map = keysCache.get(services);
+  if (!map) keysCache.set(services, (map = new Map(services.map((s) => [s.key, s]))));
+  return map;
 }
 
 const ownedCache = new WeakMap<string[], Set<string>>();
