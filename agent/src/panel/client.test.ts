@@ -5,7 +5,10 @@
  * Reconciler on the FakeKernel. The panel's own integration suite runs this
  * client against the real gateway and database.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,6 +24,7 @@ import {
   type AgentReport,
   type KernelInfo,
 } from "../../../shared/agent-protocol";
+import { AGENT_VERSION, main } from "../cli";
 import { Daemon, type DaemonEvent } from "../daemon";
 import { FakeKernel } from "../kernel/fake";
 import { MemoryStore, Reconciler } from "../reconciler";
@@ -327,6 +331,58 @@ describe("connectToPanel", () => {
     await eventually(() => again.hellos.length === 1, 10_000);
     expect(again.hellos[0].appliedGeneration).toBe(1);
     expect(h.kernel.calls.length).toBe(calls);
+  });
+});
+
+describe("lvs-agent run with a credential (CLI wiring)", () => {
+  it("connects with the stored credential, applies what the panel pushes, never repairs by itself; --desired stays standalone", async () => {
+    const panel = await new FakePanel().start();
+    cleanup.push(() => panel.close());
+    const dir = mkdtempSync(path.join(tmpdir(), "lvs-run-"));
+    writeFileSync(path.join(dir, "credential.json"), JSON.stringify({ panelUrl: panel.url, hostId: HOST_ID, credential: CREDENTIAL }), { mode: 0o600 });
+    const kernel = new FakeKernel();
+    let out = "";
+    let stop!: (signal: string) => void;
+    const running = main(["run", "--config-dir", dir, "--state-dir", path.join(dir, "state"), "--interval", "1"], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (out += t),
+      env: {},
+      kernel,
+      panel: { kernelInfo: KERNEL, checkIntervalMs: 0 },
+      onSignal: (s) => (stop = s),
+    });
+    await eventually(() => panel.hellos.length === 1);
+    expect(panel.hellos[0]).toMatchObject({ agentVersion: AGENT_VERSION, appliedGeneration: null, kernel: KERNEL });
+    expect(await panel.push(1, state(1))).toEqual({ accepted: true });
+    await eventually(() => panel.reports.length === 1);
+    expect(kernel.serviceKeys()).toEqual(["tcp 192.0.2.10:80"]);
+    await kernel.ipvs.run("-d -t 192.0.2.10:80 -r 10.0.0.12:80");
+    await new Promise((r) => setTimeout(r, 1500)); // longer than --interval: standalone mode would have repaired it
+    expect(kernel.services.get("tcp 192.0.2.10:80")!.destinations).toHaveLength(1);
+    stop("SIGTERM");
+    expect(await running).toBe(0);
+    expect(out).not.toContain(CREDENTIAL);
+    const events = out.trim().split("\n").map((l) => JSON.parse(l) as { event: string; source?: string });
+    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["waiting", "ready", "panel-connected", "panel-hello", "panel-push", "reconcile", "panel-report", "stopping"]));
+    expect(events.filter((e) => e.event === "reconcile").map((e) => e.source)).toEqual(["panel"]);
+
+    // restarted with --desired: standalone, no connection even though a credential is there
+    const file = path.join(dir, "desired.json");
+    writeFileSync(file, JSON.stringify(state(5)));
+    let out2 = "";
+    const standalone = main(["run", "--config-dir", dir, "--state-dir", path.join(dir, "state"), "--desired", file], {
+      stdout: (t) => (out2 += t),
+      stderr: (t) => (out2 += t),
+      env: {},
+      kernel,
+      onSignal: (s) => (stop = s),
+    });
+    await eventually(() => out2.includes('"ready"'));
+    await new Promise((r) => setTimeout(r, 200));
+    stop("SIGTERM");
+    expect(await standalone).toBe(0);
+    expect(out2).not.toContain("panel-");
+    expect(panel.hellos).toHaveLength(1);
   });
 });
 
