@@ -172,7 +172,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout(
         `enrolled as host ${result.hostName} (${result.hostId}) with ${result.panelUrl}\n` +
           `credential written to ${result.file} (mode 0600)\n` +
-          `next: start the agent with \`lvs-agent run\`${args.configDir ? ` --config-dir ${args.configDir}` : ""} (or restart lvs-agent.service); it connects to the panel and applies what the panel publishes\n`,
+          `next: start the agent with \`lvs-agent run${args.configDir ? ` --config-dir ${args.configDir}` : ""}\` (or restart lvs-agent.service); it connects to the panel and applies what the panel publishes\n`,
       );
       return 0;
     } catch (error) {

@@ -25,7 +25,8 @@ function fakePanel(handler?: (req: IncomingMessage, body: string, res: ServerRes
       res.setHeader("content-type", "application/json");
       if (req.url !== "/api/agent/enroll" || req.method !== "POST") return res.writeHead(404).end("{}");
       if (token === TOKEN) return res.end(JSON.stringify({ hostId: "host-1", hostName: "lb1", credential: CREDENTIAL }));
-      res.writeHead(401).end(JSON.stringify({ error: "this enrollment token was already used" }));
+      if (token === USED_TOKEN) return res.writeHead(401).end(JSON.stringify({ error: "this enrollment token was already used; ask an admin for a new one" }));
+      res.writeHead(401).end(JSON.stringify({ error: "unknown enrollment token" }));
     });
   });
   return { server, requests };
@@ -62,7 +63,7 @@ describe("lvs-agent enroll", () => {
     const r = await cli(["enroll", "--panel", `${url}/`, "--token", TOKEN, "--hostname", "lb1.example", "--config-dir", dir]);
     expect(r).toMatchObject({ code: 0, stderr: "" });
     expect(r.stdout).toContain("enrolled as host lb1 (host-1)");
-    expect(r.stdout).toContain("lvs-agent run");
+    expect(r.stdout).toContain(`\`lvs-agent run --config-dir ${dir}\``);
     expect(r.stdout + r.stderr).not.toContain(CREDENTIAL);
     expect(panel.requests.at(-1)).toEqual({ url: "/api/agent/enroll", body: { token: TOKEN, hostname: "lb1.example" } });
     const file = credentialPath(dir);
@@ -83,7 +84,8 @@ describe("lvs-agent enroll", () => {
   });
 
   it.each([
-    ["a refused (used/expired) token", () => ["--panel", url, "--token", USED_TOKEN], /the panel refused the token: this enrollment token was already used; ask an admin for a new one/],
+    ["a used token", () => ["--panel", url, "--token", USED_TOKEN], /the panel refused the token: this enrollment token was already used; ask an admin for a new one\n/],
+    ["an unknown token", () => ["--panel", url, "--token", `lvse_${"z".repeat(43)}`], /the panel refused the token: unknown enrollment token; ask an admin for a new one\n/],
     ["an unreachable panel", () => ["--panel", closedUrl, "--token", TOKEN], /cannot reach the panel at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/],
     ["not a token", () => ["--panel", url, "--token", "lvsh_nope"], /--token is not an enrollment token/],
     ["not a URL", () => ["--panel", "ftp://x", "--token", TOKEN], /--panel must be an http:\/\/ or https:\/\/ URL/],

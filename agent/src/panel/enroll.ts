@@ -90,7 +90,10 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     body = null;
   }
   const panelError = typeof (body as { error?: unknown } | null)?.error === "string" ? (body as { error: string }).error : null;
-  if (response.status === 401) throw new EnrollError(`the panel refused the token: ${panelError ?? "unauthorized"}; ask an admin for a new one`);
+  if (response.status === 401) {
+    const reason = panelError ?? "unauthorized";
+    throw new EnrollError(`the panel refused the token: ${reason}${/new one/.test(reason) ? "" : "; ask an admin for a new one"}`);
+  }
   if (!response.ok) throw new EnrollError(`the panel answered ${response.status}${panelError ? `: ${panelError}` : ""} (is ${panelUrl} the panel?)`);
   const parsed = EnrollResponseSchema.safeParse(body);
   if (!parsed.success) throw new EnrollError(`the panel's answer is not an enrollment response (is ${panelUrl} the panel?)`);
