@@ -511,7 +511,7 @@ export class Reconciler {
     const deletedServices = new Set(ok("ipvs-delete-service").map((op) => (op as { service: string }).service));
     // forget a service when its delete succeeded, or when a service it tried to add is not there after all
     const addedButAbsent = new Set(
-      results.filter((r) => r.op.kind === "ipvs-add-service" && after.ipvs.available && !after.ipvs.services.has((r.op as { service: string }).service)).map((r) => (r.op as { service: string }).service),
+      results.filter((r) => r.op.kind === "ipvs-add-service" && (!after.ipvs.available || !after.ipvs.services.has((r.op as { service: string }).service))).map((r) => (r.op as { service: string }).service),
     );
     ledger.services = ledger.services.filter((k) => !deletedServices.has(k) && !addedButAbsent.has(k));
     const present = (key: string) => {
