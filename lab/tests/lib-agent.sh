@@ -219,3 +219,20 @@ agent_flow() {
   check "after bad input: the last good state still plans empty" plan_empty director director "$WORK/director-4.json"
   check "held connection alive at the end" held_alive main
 }
+
+# rs_converge "rs1 rs2" : the real servers' agents apply $WORK/<rs>.json, then
+# plan it again, all real servers in parallel (2 vCPUs; each node start costs
+# seconds under emulation); PASS/FAIL per real server
+rs_converge() {
+  local rs pids=()
+  for rs in $1; do
+    ( rc=0; agent_apply "$rs" "$rs" "$WORK/$rs.json" || rc=$?; echo $rc > "$WORK/$rs.apply.rc"
+      plan_ops "$rs" "$rs" "$WORK/$rs.json" > "$WORK/$rs.plan.ops" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  for rs in $1; do
+    check "$rs: apply exits 0" test "$(cat "$WORK/$rs.apply.rc")" = 0
+    check "$rs: a second plan is empty" test "$(cat "$WORK/$rs.plan.ops")" = 0
+  done
+}
