@@ -296,6 +296,19 @@ describe("connectToPanel", () => {
     expect(h.kernel.services.get("tcp 192.0.2.10:80")!.destinations).toHaveLength(2);
   });
 
+  it("a drift check that cannot read the state reports the error, not a clean host", async () => {
+    const h = await setup();
+    await h.connection.ready;
+    await h.panel.push(1, state(1));
+    await eventually(() => h.panel.reports.length === 1);
+    h.store.readLedger = () => {
+      throw new Error("ownership ledger is damaged");
+    };
+    expect(await h.connection.checkDrift()).toMatchObject({ kind: "periodic", converged: false, drift: [], error: "drift check failed: ownership ledger is damaged" });
+    await eventually(() => h.panel.reports.length === 2);
+    expect(h.panel.reports[1]).toMatchObject({ kind: "periodic", converged: false, error: expect.stringMatching(/damaged/) });
+  });
+
   it("repair without a desired state is refused", async () => {
     const h = await setup();
     await h.connection.ready;

@@ -274,7 +274,7 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
   };
 
   /** A dry run against a fresh read (own Reconciler: the daemon's cache and coverage stay as they are). */
-  const dryRun = (run: (probe: Reconciler) => Promise<Op[]>) => daemon.exclusive(() => run(new Reconciler(reconciler.kernel, reconciler.store)));
+  const dryRun = <T>(run: (probe: Reconciler) => Promise<T>) => daemon.exclusive(() => run(new Reconciler(reconciler.kernel, reconciler.store)));
 
   const onPlan = async (payload: unknown, ack: (a: PlanReply) => void) => {
     const request = PlanRequestSchema.safeParse(payload);
@@ -317,44 +317,35 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
 
   const checkDrift = (): Promise<AgentReport | null> => {
     if (checking) return checking;
-    const current = daemon.current;
-    if (!current) return Promise.resolve(null);
+    if (!daemon.current) return Promise.resolve(null);
     const started = performance.now();
+    const periodic = (generation: number, drift: Op[], error?: string): AgentReport => ({
+      kind: "periodic",
+      generation,
+      at: new Date().toISOString(),
+      results: [],
+      drift: drift.map(opLine),
+      converged: drift.length === 0 && error === undefined,
+      durationMs: Math.max(0, performance.now() - started),
+      ...(error !== undefined ? { error } : {}),
+    });
+    // the desired state is read between reconciles: a push queued before this check is already applied
     const run = dryRun(async (probe) => {
-      const ops = plan(current.resolved, await probe.readActual(current.resolved, "full"));
-      // the daemon's cached view is stale now: the next apply plans against the kernel as it is
-      if (ops.length > 0) reconciler.invalidate();
-      return ops;
-    }).then(
-      async (ops) => {
-        const report: AgentReport = {
-          kind: "periodic",
-          generation: current.resolved.generation,
-          at: new Date().toISOString(),
-          results: [],
-          drift: ops.map(opLine),
-          converged: ops.length === 0,
-          durationMs: Math.max(0, performance.now() - started),
-        };
-        send(report);
-        if (ops.length > 0 && options.repairDrift) await repairNow();
-        return report;
-      },
-      (error: Error) => {
-        const report: AgentReport = {
-          kind: "periodic",
-          generation: current.resolved.generation,
-          at: new Date().toISOString(),
-          results: [],
-          drift: [],
-          converged: false,
-          durationMs: Math.max(0, performance.now() - started),
-          error: `drift check failed: ${error.message}`,
-        };
-        send(report);
-        return report;
-      },
-    );
+      const current = daemon.current!;
+      const generation = current.resolved.generation;
+      try {
+        const ops = plan(current.resolved, await probe.readActual(current.resolved, "full"));
+        // the daemon's cached view is stale now: the next apply plans against the kernel as it is
+        if (ops.length > 0) reconciler.invalidate();
+        return periodic(generation, ops);
+      } catch (error) {
+        return periodic(generation, [], `drift check failed: ${(error as Error).message}`);
+      }
+    }).then(async (report) => {
+      send(report);
+      if (report.drift.length > 0 && options.repairDrift) await repairNow();
+      return report;
+    });
     checking = track(run).finally(() => (checking = null));
     return checking;
   };
