@@ -315,6 +315,15 @@ describe("connectToPanel", () => {
     expect(await h.panel.repair()).toEqual({ accepted: false, error: "the agent has no desired state yet" });
   });
 
+  it("an unreachable panel: logged with the cause, retried, the kernel untouched", async () => {
+    const panel = await new FakePanel().start();
+    await panel.close();
+    const h = await setup({ panel });
+    await eventually(() => h.events.filter((e) => e.event === "panel-unreachable").length >= 2);
+    expect(h.events.find((e) => e.event === "panel-unreachable")).toMatchObject({ panel: panel.url, message: expect.stringMatching(/^websocket error: .*ECONNREFUSED/) });
+    expect(h.kernel.calls).toEqual([]);
+  });
+
   it("a refused credential: ready rejects, the client keeps retrying with backoff, nothing changes", async () => {
     const h = await setup({ credential: `lvsh_${"x".repeat(43)}` });
     await expect(h.connection.ready).rejects.toThrow(/the panel refused the connection: unauthorized/);

@@ -114,6 +114,13 @@ export function backoffDelay(attempt: number, backoff = BACKOFF, random = Math.r
   return Math.max(0, Math.round(base - spread + random() * 2 * spread));
 }
 
+/** "websocket error" plus its cause when the transport has one (ECONNREFUSED, self-signed certificate …). */
+export function transportErrorMessage(error: Error & { description?: unknown }): string {
+  const d = error.description as { message?: unknown; error?: { message?: unknown } } | undefined;
+  const cause = typeof d?.error?.message === "string" ? d.error.message : typeof d?.message === "string" ? d.message : null;
+  return cause && cause !== error.message ? `${error.message}: ${cause}` : error.message;
+}
+
 function storedGeneration(reconciler: Reconciler): number | null {
   try {
     const doc = reconciler.store.readDesired() as { generation?: unknown } | null;
@@ -379,7 +386,7 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
     if (closed) return;
     if (socket.active) {
       // transport failure: socket.io retries by itself with the same backoff
-      log({ event: "panel-unreachable", panel: panelUrl, message: error.message });
+      log({ event: "panel-unreachable", panel: panelUrl, message: transportErrorMessage(error) });
       return;
     }
     // the panel refused the handshake (unknown or revoked credential, panel shutting down …)
