@@ -8,6 +8,7 @@
  * `setDesired(document, "panel")` when it receives a state and subscribes to
  * `onReconcile` to report results; nothing else changes.
  */
+import { DesiredStateValidator } from "../../shared/desired-state/resolve";
 import { loadDesiredFile, parseDesiredDocument, type LoadedDesiredState } from "./desired";
 import { HostMismatchError, type ReconcileOutcome, type Reconciler } from "./reconciler";
 
@@ -38,6 +39,8 @@ export class Daemon {
   /** the error of the last reconcile (null when it ran), e.g. a HostMismatchError */
   lastError: Error | null = null;
   private listeners: Array<(outcome: ReconcileOutcome, source: ReconcileSource) => void> = [];
+  /** remembers the last accepted document's services: a push that changes one service validates one service */
+  private readonly validator = new DesiredStateValidator();
 
   constructor(
     private readonly reconciler: Reconciler,
@@ -48,11 +51,11 @@ export class Daemon {
   async start(): Promise<void> {
     let source: ReconcileSource;
     if (this.options.desiredFile) {
-      this.desired = loadDesiredFile(this.options.desiredFile);
+      this.desired = loadDesiredFile(this.options.desiredFile, this.validator);
       source = "file";
     } else {
       const cached = this.reconciler.store.readDesired();
-      if (cached !== null) this.desired = parseDesiredDocument(cached, "the cached desired state");
+      if (cached !== null) this.desired = parseDesiredDocument(cached, "the cached desired state", this.validator);
       source = "cache";
     }
     if (this.desired) {
@@ -71,7 +74,7 @@ export class Daemon {
   /** A new desired state from the panel or a re-read file; invalid ones are rejected and the current one stays. */
   async setDesired(document: unknown, source: ReconcileSource): Promise<ReconcileOutcome | null> {
     try {
-      this.desired = parseDesiredDocument(document, source);
+      this.desired = parseDesiredDocument(document, source, this.validator);
     } catch (error) {
       this.options.log({ event: "rejected", source, message: (error as Error).message });
       return null;
@@ -99,7 +102,7 @@ export class Daemon {
   /** SIGHUP: re-read --desired (or the cache when there is no file). */
   async reload(): Promise<void> {
     try {
-      this.desired = this.options.desiredFile ? loadDesiredFile(this.options.desiredFile) : parseDesiredDocument(this.reconciler.store.readDesired(), "the cached desired state");
+      this.desired = this.options.desiredFile ? loadDesiredFile(this.options.desiredFile, this.validator) : parseDesiredDocument(this.reconciler.store.readDesired(), "the cached desired state", this.validator);
     } catch (error) {
       this.options.log({ event: "rejected", source: this.options.desiredFile ?? "cache", message: (error as Error).message });
       return;
@@ -133,10 +136,10 @@ export class Daemon {
     if (this.stopped || !this.desired) return null;
     const now = this.options.now ?? (() => performance.now());
     const started = now();
-    const { document, resolved } = this.desired;
+    const { document, resolved, text } = this.desired;
     this.lastError = null;
     try {
-      const outcome = await this.reconciler.reconcile(resolved, document, { fresh });
+      const outcome = await this.reconciler.reconcile(resolved, document, { fresh, documentText: text });
       this.options.log({
         event: "reconcile",
         generation: resolved.generation,

@@ -1,6 +1,6 @@
 /** Loading a desired-state document: read, parse, validate whole (all-or-nothing). */
 import { readFileSync } from "node:fs";
-import { validateDesiredState, type DesiredStateIssue, type ResolvedState } from "../../shared/desired-state/resolve";
+import { validateDesiredState, type DesiredStateIssue, type DesiredStateValidator, type ResolvedState } from "../../shared/desired-state/resolve";
 
 export class InvalidDesiredStateError extends Error {
   constructor(
@@ -14,17 +14,27 @@ export class InvalidDesiredStateError extends Error {
 export interface LoadedDesiredState {
   document: unknown;
   resolved: ResolvedState;
-  /** the document's JSON text when it came from a file (written to the state dir as is) */
+  /** the document's JSON text (as read from a file, or as JSON.stringify writes it), written to the state dir as is */
   text?: string;
 }
 
-export function parseDesiredDocument(document: unknown, source: string): LoadedDesiredState {
+/**
+ * Validates a document whole. With a `validator` (the daemon keeps one),
+ * service entries unchanged since its last accepted document are not
+ * validated again and the JSON text comes along (see DesiredStateValidator).
+ */
+export function parseDesiredDocument(document: unknown, source: string, validator?: DesiredStateValidator): LoadedDesiredState {
+  if (validator) {
+    const result = validator.validate(document);
+    if (!result.ok) throw new InvalidDesiredStateError(source, result.issues);
+    return { document, resolved: result.resolved, text: result.text };
+  }
   const result = validateDesiredState(document);
   if (!result.ok) throw new InvalidDesiredStateError(source, result.issues);
   return { document, resolved: result.resolved };
 }
 
-export function loadDesiredFile(file: string): LoadedDesiredState {
+export function loadDesiredFile(file: string, validator?: DesiredStateValidator): LoadedDesiredState {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -38,5 +48,5 @@ export function loadDesiredFile(file: string): LoadedDesiredState {
   } catch (error) {
     throw new InvalidDesiredStateError(file, [{ path: "(file)", message: `not valid JSON (truncated?): ${(error as Error).message}` }]);
   }
-  return { ...parseDesiredDocument(document, file), text: text.trimEnd() };
+  return { ...parseDesiredDocument(document, file, validator), text: text.trimEnd() };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkInterfaces, sysctlInterface, sysctlPath, validateDesiredState, type DesiredStateInput } from "./index";
+import { checkInterfaces, DesiredStateValidator, sysctlInterface, sysctlPath, validateDesiredState, type DesiredStateInput } from "./index";
 import { desiredStateJsonSchemaText } from "./json-schema";
 
 function base(overrides: Record<string, unknown> = {}): DesiredStateInput {
@@ -255,5 +255,81 @@ describe("docs/desired-state.schema.json", () => {
   it("is generated from the zod schema (run `npx tsx agent/scripts/write-json-schema.ts` after changing it)", () => {
     const checkedIn = readFileSync(path.resolve(__dirname, "../../docs/desired-state.schema.json"), "utf8");
     expect(checkedIn).toBe(desiredStateJsonSchemaText());
+  });
+});
+
+describe("DesiredStateValidator: a stream of documents, unchanged services not validated again", () => {
+  const many = (n: number, extra: (i: number) => Record<string, unknown> = () => ({})) =>
+    Array.from({ length: n }, (_, i) => web({ address: `192.0.2.${i + 1}`, destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 1 }], ...extra(i) }));
+  const withServices = (services: unknown[], generation = 1) => JSON.parse(JSON.stringify(base({ generation, ipvs: { services } })));
+  /** the validator's answer must be exactly the one-shot validation's */
+  const check = (validator: DesiredStateValidator, input: unknown) => {
+    const once = validateDesiredState(input);
+    const result = validator.validate(input);
+    if (once.ok) {
+      expect(result.ok).toBe(true);
+      if (!result.ok) return result;
+      expect(result.resolved).toEqual(once.resolved);
+      expect(result.state).toEqual(once.state);
+      expect(JSON.parse(result.text)).toEqual(input);
+    } else expect(result).toEqual({ ok: false, issues: once.issues });
+    return result;
+  };
+
+  it("reuses unchanged services (same frozen objects) and validates the changed one", () => {
+    const validator = new DesiredStateValidator();
+    const first = check(validator, withServices(many(40)));
+    const services = many(40);
+    services[7] = { ...services[7], scheduler: "rr" };
+    const second = check(validator, withServices(services, 2));
+    if (!first.ok || !second.ok) throw new Error("expected valid");
+    expect(second.reused).toBe(39);
+    expect(second.resolved.ipvs.services[0]).toBe(first.resolved.ipvs.services[0]);
+    expect(second.resolved.ipvs.services[7]).not.toBe(first.resolved.ipvs.services[7]);
+    expect(second.resolved.ipvs.services[7].scheduler).toBe("rr");
+    expect(Object.isFrozen(second.resolved.ipvs.services[7].destinations[0])).toBe(true);
+  });
+
+  it("finds services again after an insertion moved them", () => {
+    const validator = new DesiredStateValidator();
+    check(validator, withServices(many(40)));
+    const moved = check(validator, withServices([web({ address: "198.51.100.1" }), ...many(40)], 2));
+    expect(moved.ok && moved.reused).toBe(40);
+  });
+
+  it("reports a bad changed service at its own index, and a duplicate against an unchanged one", () => {
+    const validator = new DesiredStateValidator();
+    check(validator, withServices(many(30)));
+    const bad = many(30);
+    bad[21] = { ...bad[21], scheduler: "nope" };
+    const rejected = check(validator, withServices(bad, 2));
+    expect(!rejected.ok && rejected.issues[0].path).toBe("ipvs.services[21].scheduler");
+    const duplicate = [...many(30), web({ address: "192.0.2.3" })];
+    const refused = check(validator, withServices(duplicate, 3));
+    expect(!refused.ok && refused.issues[0].message).toMatch(/duplicate service tcp 192\.0\.2\.3:80 \(also ipvs\.services\[2\]\)/);
+    // a rejected document is not remembered: the next one is compared with the last accepted one
+    const after = check(validator, withServices(many(30), 4));
+    expect(after.ok && after.reused).toBe(30);
+  });
+
+  it("a document the caller changes in place after validation is validated as it is now", () => {
+    const validator = new DesiredStateValidator();
+    const input = withServices(many(20));
+    check(validator, input);
+    input.ipvs.services[4].address = "not-an-ip";
+    const result = check(validator, input);
+    expect(!result.ok && result.issues.map((i) => i.path)).toEqual(["ipvs.services[4].address"]);
+    input.ipvs.services[4].address = "192.0.2.5";
+    input.ipvs.services[3].destinations[0].weight = -5;
+    const again = check(validator, input);
+    expect(!again.ok && again.issues.map((i) => i.path)).toEqual(["ipvs.services[3].destinations[0].weight"]);
+  });
+
+  it("rejects partial or malformed documents exactly like validateDesiredState", () => {
+    const validator = new DesiredStateValidator();
+    check(validator, withServices(many(5)));
+    for (const input of [null, {}, { ...withServices(many(5)), ipvs: { services: "x" } }, { ...withServices(many(5)), extra: 1 }, { ...withServices(many(5)), addresses: undefined }]) {
+      check(validator, input);
+    }
   });
 });

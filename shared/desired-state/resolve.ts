@@ -194,13 +194,171 @@ export function validateDesiredState(input: unknown): ValidationResult {
   return { ok: true, state: parsed.data, resolved };
 }
 
-function resolve(state: DesiredState, issues: DesiredStateIssue[]): ResolvedState {
+/** JSON-value equality of two plain values (key order aside); anything unusual (undefined values, class instances) counts as different. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in x) {
+    keys++;
+    const value = x[key];
+    if (value === undefined || !Object.hasOwn(y, key) || !sameJson(value, y[key])) return false;
+  }
+  for (const _ in y) keys--;
+  return keys === 0;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+interface ValidatedService {
+  /** a private copy of the entry as it was validated (the caller's object may change later) */
+  snapshot: unknown;
+  /** JSON.stringify(snapshot) */
+  text: string;
+  parsed: VirtualService;
+  resolved: IpvsService;
+}
+
+export type IncrementalValidationResult = (ValidationResult & { ok: false }) | (ValidationResult & { ok: true; text: string; reused: number });
+
+/**
+ * Validation for a stream of documents that mostly repeat the previous one
+ * (the agent's daemon: every push carries the whole state of the host). A
+ * service entry equal (as JSON, same key order) to an entry of the last
+ * accepted document is not parsed and resolved again: its earlier result is
+ * reused (per-service validation depends on the entry alone). Everything else
+ * — the other sections, cross-service checks such as duplicates — runs as in
+ * validateDesiredState, so the result and the issues are the same. Reused
+ * `resolved` services are the same (frozen) objects as before, so a consumer
+ * can find what changed by identity. Also returns the document's JSON text,
+ * built from the entries' texts (the same JSON as JSON.stringify(input); the
+ * keys of an unchanged entry keep the order they had when first seen).
+ */
+/** Fewer entries than this that differ from the same position are simply validated again; more, and they are looked up by text (entries moved). */
+const MOVED_LOOKUP_THRESHOLD = 16;
+
+export class DesiredStateValidator {
+  private previous: ValidatedService[] = [];
+  private byText: Map<string, ValidatedService> | null = null;
+
+  validate(input: unknown): IncrementalValidationResult {
+    const ipvs = isPlainObject(input) && isPlainObject(input.ipvs) ? input.ipvs : null;
+    const entries = ipvs && Array.isArray(ipvs.services) ? (ipvs.services as unknown[]) : null;
+    if (!entries) {
+      const full = validateDesiredState(input);
+      return full.ok ? { ...full, text: JSON.stringify(input), reused: 0 } : full;
+    }
+    const reused: Array<ValidatedService | null> = new Array(entries.length).fill(null);
+    const mismatched: number[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const same = this.previous[i];
+      if (same && sameJson(entries[i], same.snapshot)) reused[i] = same;
+      else mismatched.push(i);
+    }
+    let changed = mismatched;
+    if (mismatched.length > MOVED_LOOKUP_THRESHOLD && this.previous.length > 0) {
+      // many entries moved (one inserted or removed before them): find them by their text
+      changed = [];
+      for (const i of mismatched) {
+        const text = safeStringify(entries[i]);
+        const match = text === null ? undefined : this.textIndex().get(text);
+        if (match && sameJson(entries[i], match.snapshot)) reused[i] = match;
+        else changed.push(i);
+      }
+    }
+
+    const partial = { ...(input as Record<string, unknown>), ipvs: { ...ipvs, services: changed.map((i) => entries[i]) } };
+    const parsed = DesiredStateSchema.safeParse(partial);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        issues: parsed.error.issues.map((issue) => {
+          const path = [...issue.path];
+          if (path[0] === "ipvs" && path[1] === "services" && typeof path[2] === "number") path[2] = changed[path[2]];
+          return { path: formatPath(path), message: issue.code === "invalid_key" && issue.issues[0] ? issue.issues[0].message : issue.message };
+        }),
+      };
+    }
+    const fresh = parsed.data.ipvs.services;
+    const services: VirtualService[] = new Array(entries.length);
+    const known: Array<IpvsService | null> = new Array(entries.length).fill(null);
+    let next = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const again = reused[i];
+      if (again) {
+        services[i] = again.parsed;
+        known[i] = again.resolved;
+      } else services[i] = fresh[next++];
+    }
+    const state: DesiredState = { ...parsed.data, ipvs: { ...parsed.data.ipvs, services } };
+    const issues: DesiredStateIssue[] = [];
+    const resolved = resolve(state, issues, known);
+    if (issues.length > 0) return { ok: false, issues };
+
+    const validated: ValidatedService[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const again = reused[i];
+      if (again) validated[i] = again;
+      else {
+        // with no issues, resolved.ipvs.services has exactly one service per entry, in order
+        const snapshot = structuredClone(entries[i]);
+        validated[i] = { snapshot, text: JSON.stringify(snapshot), parsed: deepFreeze(services[i]), resolved: deepFreeze(resolved.ipvs.services[i]) };
+      }
+    }
+    this.previous = validated;
+    this.byText = null;
+    const reusedCount = entries.length - changed.length;
+    return { ok: true, state, resolved, text: documentText(input as Record<string, unknown>, ipvs!, validated), reused: reusedCount };
+  }
+
+  private textIndex(): Map<string, ValidatedService> {
+    if (!this.byText) this.byText = new Map(this.previous.map((v) => [v.text, v]));
+    return this.byText;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function safeStringify(value: unknown): string | null {
+  try {
+    return JSON.stringify(value) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** JSON.stringify(document), with the services array spliced in from the entries' texts. */
+function documentText(document: Record<string, unknown>, ipvs: Record<string, unknown>, services: ValidatedService[]): string {
+  const marker = `lvs-services-${Math.random().toString(36).slice(2)}`;
+  const shell = JSON.stringify({ ...document, ipvs: { ...ipvs, services: marker } });
+  const at = shell.indexOf(JSON.stringify(marker));
+  if (at < 0 || shell.indexOf(JSON.stringify(marker), at + 1) >= 0) return JSON.stringify(document);
+  return `${shell.slice(0, at)}[${services.map((s) => s.text).join(",")}]${shell.slice(at + marker.length + 2)}`;
+}
+
+function resolve(state: DesiredState, issues: DesiredStateIssue[], known?: ReadonlyArray<IpvsService | null>): ResolvedState {
   const problem = (path: string, message: string) => issues.push({ path, message });
 
   const services: IpvsService[] = [];
   const serviceIndex = new Map<string, number>();
   state.ipvs.services.forEach((service, i) => {
-    const resolvedService = resolveService(service, `ipvs.services[${i}]`, problem);
+    const resolvedService = known?.[i] ?? resolveService(service, `ipvs.services[${i}]`, problem);
     if (!resolvedService) return;
     const previous = serviceIndex.get(resolvedService.key);
     if (previous !== undefined) {
