@@ -13,7 +13,7 @@ import type { IpvsService, ResolvedState } from "../../shared/desired-state/reso
 import { checkInterfaces, formatIssues, type DesiredStateIssue } from "../../shared/desired-state/resolve";
 import type { ServiceHandle, Kernel } from "./kernel/types";
 import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
-import { plan, planIpvs } from "./plan/plan";
+import { plan, planIpvs, servicesByKey } from "./plan/plan";
 
 /** Above this many services, one whole-table listing is cheaper than per-service listings. */
 export const TARGETED_READ_LIMIT = 8;
@@ -167,8 +167,25 @@ function trustHiddenFields(read: ActualService, want: IpvsService | undefined): 
   };
 }
 
+/**
+ * The service keys whose plan can differ between `previous` and `desired`:
+ * services added, removed, or resolved to a different object. Resolved
+ * services are immutable and a DesiredStateValidator hands out the same
+ * object for an unchanged entry, so identity means "unchanged".
+ */
+function changedServices(previous: ResolvedState, desired: ResolvedState): Set<string> {
+  const before = servicesByKey(previous.ipvs.services);
+  const now = servicesByKey(desired.ipvs.services);
+  const changed = new Set<string>();
+  for (const service of desired.ipvs.services) if (before.get(service.key) !== service) changed.add(service.key);
+  if (before.size !== now.size || changed.size > 0) for (const key of before.keys()) if (!now.has(key)) changed.add(key);
+  return changed;
+}
+
 export class Reconciler {
   private cache: ActualState | null = null;
+  /** the desired state the cache is known to match (a plan of it against the cache is empty), null when unknown */
+  private cacheDesired: ResolvedState | null = null;
   private coverage = { timeouts: false, nft: false };
   /** what was last written, to skip rewriting (and fsyncing) unchanged files */
   private written = { desired: "" };
@@ -182,6 +199,7 @@ export class Reconciler {
   /** Forget the cached actual state: the next reconcile reads the kernel again. */
   invalidate(): void {
     this.cache = null;
+    this.cacheDesired = null;
   }
 
   get cachedActual(): ActualState | null {
@@ -283,19 +301,26 @@ export class Reconciler {
    */
   async reconcile(desired: ResolvedState, document: unknown, options: { fresh?: "basic" | "full"; documentText?: string } = {}): Promise<ReconcileOutcome> {
     let actual: ActualState;
+    // the cache matches cacheDesired: only services that changed since can need IPVS ops (the rest of the plan is always complete)
+    let scope: Set<string> | undefined;
     if (this.cache && !options.fresh) {
       // the cache holds the ledger as last committed by this process (one agent per state directory)
       actual = cloneActual(this.cache);
+      if (this.cacheDesired) scope = changedServices(this.cacheDesired, desired);
       await this.cover(actual, desired);
     } else {
       actual = await this.readActual(desired, options.fresh ?? "basic");
     }
     await this.checkHost(desired, actual);
-    const ops = plan(desired, actual);
+    // from here on the kernel may change: the cache is set again only once the state reached is known
+    this.cache = null;
+    this.cacheDesired = null;
+    const ops = plan(desired, actual, scope);
     // the desired state is stored before the kernel changes: after a crash mid-apply, a restart finishes this one
     this.saveDesired(document, options.documentText);
     if (ops.length === 0) {
       this.cache = actual;
+      this.cacheDesired = desired;
       return { generation: desired.generation, ops, results: [], converged: true, remaining: [], actual };
     }
 
@@ -317,6 +342,7 @@ export class Reconciler {
     }
     const allOk = results.every((r) => r.ok);
     this.cache = allOk && remaining.length === 0 ? after : null;
+    this.cacheDesired = this.cache ? desired : null;
     return { generation: desired.generation, ops, results, converged: remaining.length === 0, remaining, actual: after };
   }
 
@@ -455,7 +481,7 @@ export class Reconciler {
   /** Replaces the given services in `actual` with what the kernel has now (targeted listings, or one table read). */
   private async readServicesInto(actual: ActualState, services: ServiceHandle[], desired: ResolvedState): Promise<void> {
     if (services.length === 0) return;
-    const wanted = new Map(desired.ipvs.services.map((s) => [s.key, s]));
+    const wanted = servicesByKey(desired.ipvs.services);
     if (services.length <= TARGETED_READ_LIMIT) {
       const withThresholds = services.some((h) => {
         const want = wanted.get(h.key);
@@ -535,7 +561,7 @@ export class Reconciler {
 }
 
 function touchedServices(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): ServiceHandle[] {
-  const wanted = new Map(desired.ipvs.services.map((s) => [s.key, s]));
+  const wanted = servicesByKey(desired.ipvs.services);
   const handles = new Map<string, ServiceHandle>();
   for (const op of ops) {
     if (handles.has(op.service)) continue;

@@ -89,6 +89,8 @@ function destOp(kind: "ipvs-add-dest" | "ipvs-edit-dest" | "ipvs-delete-dest", s
   return { kind, service, destination, line, command: `ipvsadm ${line}`, summary };
 }
 
+const SMALL_SCOPE = 8;
+
 /**
  * IPVS part of the plan. With `only`, just those service keys are planned
  * (desired and actual) — used to re-check what an apply touched without
@@ -96,7 +98,8 @@ function destOp(kind: "ipvs-add-dest" | "ipvs-edit-dest" | "ipvs-delete-dest", s
  */
 export function planIpvs(services: readonly IpvsService[], actual: ActualState, only?: ReadonlySet<string>): Op[] {
   const ops: Op[] = [];
-  const owned = ownedServices(actual);
+  // a few keys are looked up in the ledger directly; building its set costs O(owned)
+  const owned = only && only.size <= SMALL_SCOPE ? { has: (key: string) => actual.ledger.services.includes(key) } : ownedServices(actual);
   const byKey = servicesByKey(services);
   // with `only`, walk just those keys (a re-check after an apply costs O(touched), not O(table))
   const walk = only ? [...only].map((key) => byKey.get(key)).filter((s): s is IpvsService => s !== undefined) : services;
@@ -159,7 +162,7 @@ function sameDestinations(want: IpvsService, have: ActualService): boolean {
 
 const keysCache = new WeakMap<readonly IpvsService[], Map<string, IpvsService>>();
 /** The desired services by key (memoised: a resolved state is planned more than once). */
-function servicesByKey(services: readonly IpvsService[]): Map<string, IpvsService> {
+export function servicesByKey(services: readonly IpvsService[]): Map<string, IpvsService> {
   let map = keysCache.get(services);
   if (!map) keysCache.set(services, (map = new Map(services.map((s) => [s.key, s]))));
   return map;
