@@ -18,7 +18,8 @@ import type { OpResult } from "./model";
 import { HostMismatchError, Reconciler } from "./reconciler";
 import { StateStore, StateStoreError } from "./state-store";
 import { collectStatus, formatStatus } from "./status";
-import { connectToPanel, type PanelEvent } from "./panel/client";
+// the panel client (socket.io-client, ws) is loaded only by `run` in panel mode: the one-shot commands start faster without it
+import type { connectToPanel, PanelEvent } from "./panel/client";
 import { enroll, EnrollError, readCredential } from "./panel/enroll";
 
 export const AGENT_VERSION = "0.1.0";
@@ -241,7 +242,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         io.onSignal?.(resolveStop, () => void daemon.reload());
         await daemon.start();
         const panel = credential
-          ? connectToPanel({
+          ? (await import("./panel/client")).connectToPanel({
               ...credential,
               daemon,
               reconciler,
