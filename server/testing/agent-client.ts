@@ -1,37 +1,17 @@
 /**
- * A minimal agent for the panel's integration tests: speaks the wire protocol
- * of shared/agent-protocol over socket.io-client (hello → desired → report,
- * plan, repair) and drives the agent's REAL Reconciler against the in-memory
- * FakeKernel. Every message it sends is validated with the protocol's schemas
- * first, so a test cannot pass with a message the real agent could not send.
- *
- * It is deliberately small: the production client (reconnect backoff, state
- * directory, capabilities from the kernel) is AGENT-CORE's agent/src/panel/.
+ * The agent for the panel's integration tests: the REAL agent panel client
+ * (agent/src/panel/client.ts: connectToPanel, with its validation, stale
+ * generation check, dry runs, repair and drift check) on a real Daemon and
+ * Reconciler driving the in-memory FakeKernel. This wrapper only records what
+ * the agent received and reported, and turns a refused handshake into a
+ * rejected connect() (the production client would keep retrying).
  */
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
+import { Daemon } from "@/agent/src/daemon";
 import { FakeKernel } from "@/agent/src/kernel/fake";
-import type { Op, OpResult } from "@/agent/src/model";
-import { HostMismatchError, MemoryStore, Reconciler } from "@/agent/src/reconciler";
-import {
-  AGENT_NAMESPACE,
-  AgentEvents,
-  AgentHelloSchema,
-  AgentReportSchema,
-  DesiredAckSchema,
-  DesiredPushSchema,
-  HelloAckSchema,
-  PlanReplySchema,
-  PlanRequestSchema,
-  RepairAckSchema,
-  type AgentReport,
-  type DesiredAck,
-  type HelloAck,
-  type KernelInfo,
-  type OpLine,
-  type PlanReply,
-  type RepairAck,
-} from "@/shared/agent-protocol";
-import { validateDesiredState, type ResolvedState } from "@/shared/desired-state";
+import { connectToPanel, type PanelConnection } from "@/agent/src/panel/client";
+import { MemoryStore, Reconciler } from "@/agent/src/reconciler";
+import type { AgentReport, HelloAck, KernelInfo } from "@/shared/agent-protocol";
 
 export interface TestAgentOptions {
   panelUrl: string;
@@ -42,132 +22,61 @@ export interface TestAgentOptions {
   kernelInfo?: Partial<KernelInfo>;
 }
 
-const line = (op: Op): OpLine => ({ kind: op.kind, summary: op.summary, command: op.command });
-const resultLine = (r: OpResult) => ({ ...line(r.op), ok: r.ok, ...(r.error ? { error: r.error } : {}) });
-
 export class TestAgent {
   readonly kernel: FakeKernel;
   readonly reconciler: Reconciler;
-  readonly socket: Socket;
-  appliedGeneration: number | null = null;
-  /** every push received (validated), in order */
+  readonly daemon: Daemon;
+  /** every push accepted, in order (the document as the panel sent it) */
   readonly pushes: { generation: number; state: unknown }[] = [];
   readonly reports: AgentReport[] = [];
   helloAck: HelloAck | null = null;
-  private current: { resolved: ResolvedState; document: unknown } | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
+  private connection: PanelConnection | null = null;
 
   constructor(private readonly options: TestAgentOptions) {
     this.kernel = options.kernel ?? new FakeKernel();
     this.reconciler = new Reconciler(this.kernel, new MemoryStore());
-    this.socket = io(`${options.panelUrl}${AGENT_NAMESPACE}`, {
-      path: "/socket.io",
-      auth: { hostId: options.hostId, credential: options.credential },
-      transports: ["websocket"],
-      reconnection: false,
-      autoConnect: false,
-    });
-    this.socket.on(AgentEvents.desired, (payload: unknown, ack: (a: DesiredAck) => void) => this.onDesired(payload, ack));
-    this.socket.on(AgentEvents.plan, (payload: unknown, ack: (a: PlanReply) => void) => void this.onPlan(payload, ack));
-    this.socket.on(AgentEvents.repair, (payload: unknown, ack: (a: RepairAck) => void) => this.onRepair(payload, ack));
+    this.daemon = new Daemon(this.reconciler, { intervalMs: 3_600_000, periodic: false, log: () => undefined });
+  }
+
+  get socket(): Socket {
+    if (!this.connection) throw new Error("not connected yet");
+    return this.connection.socket;
+  }
+
+  get appliedGeneration(): number | null {
+    return this.connection?.appliedGeneration ?? null;
   }
 
   /** Connects and says hello; rejects with the panel's refusal (connect_error) if the credential is not accepted. */
   async connect(): Promise<HelloAck> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once("connect", () => resolve());
-      this.socket.once("connect_error", (error) => reject(error));
-      this.socket.connect();
-    });
+    await this.daemon.start();
     const interfaces = [...this.kernel.links.values()].map((l) => ({ name: l.name, addresses: l.addresses.map((a) => `${a.address}/${a.prefix}`), up: l.up }));
-    const hello = AgentHelloSchema.parse({
-      agentVersion: "test-agent",
+    this.connection = connectToPanel({
+      panelUrl: this.options.panelUrl,
+      hostId: this.options.hostId,
+      credential: this.options.credential,
+      daemon: this.daemon,
+      reconciler: this.reconciler,
       hostname: this.options.hostname ?? "test-host",
-      kernel: { release: "6.1.0-test", ipvs: true, ipvsVersion: "1.2.1", schedulers: ["rr", "wrr", "wlc"], interfaces, defaultGateways: [], ...this.options.kernelInfo },
-      appliedGeneration: this.appliedGeneration,
+      agentVersion: "test-agent",
+      kernelInfo: { release: "6.1.0-test", ipvs: true, ipvsVersion: "1.2.1", schedulers: ["rr", "wrr", "wlc"], interfaces, defaultGateways: [], ...this.options.kernelInfo },
+      checkIntervalMs: 0,
+      onPush: (push) => this.pushes.push(push),
+      onReport: (report) => this.reports.push(report),
     });
-    this.helloAck = HelloAckSchema.parse(await this.socket.timeout(5000).emitWithAck(AgentEvents.hello, hello));
+    try {
+      this.helloAck = await this.connection.ready;
+    } catch (error) {
+      this.close();
+      throw error;
+    }
     return this.helloAck;
   }
 
-  private onDesired(payload: unknown, ack: (a: DesiredAck) => void) {
-    const push = DesiredPushSchema.safeParse(payload);
-    if (!push.success) return ack(DesiredAckSchema.parse({ accepted: false, error: "invalid push" }));
-    if (this.appliedGeneration !== null && push.data.generation < this.appliedGeneration && !push.data.force) {
-      return ack({ accepted: false, error: `stale generation ${push.data.generation} (applied ${this.appliedGeneration})` });
-    }
-    const valid = validateDesiredState(push.data.state);
-    if (!valid.ok) return ack({ accepted: false, error: valid.issues.map((i) => `${i.path}: ${i.message}`).join("; ") });
-    this.pushes.push({ generation: push.data.generation, state: push.data.state });
-    ack({ accepted: true });
-    this.current = { resolved: valid.resolved, document: push.data.state };
-    this.enqueue(() => this.reconcileAndReport("apply"));
-  }
-
-  private async onPlan(payload: unknown, ack: (a: PlanReply) => void) {
-    const request = PlanRequestSchema.safeParse(payload);
-    const reply = async (): Promise<PlanReply> => {
-      if (!request.success) return { ok: false, ops: [], warnings: [], error: "invalid plan request" };
-      const valid = validateDesiredState(request.data.state);
-      if (!valid.ok) return { ok: false, ops: [], warnings: [], error: valid.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
-      try {
-        const { ops } = await this.reconciler.plan(valid.resolved);
-        return { ok: true, ops: ops.map(line), warnings: [] };
-      } catch (error) {
-        return { ok: false, ops: [], warnings: [], error: error instanceof HostMismatchError ? error.message : (error as Error).message };
-      }
-    };
-    ack(PlanReplySchema.parse(await reply()));
-  }
-
-  private onRepair(_payload: unknown, ack: (a: RepairAck) => void) {
-    if (!this.current) return ack(RepairAckSchema.parse({ accepted: false, error: "no desired state yet" }));
-    ack({ accepted: true });
-    this.enqueue(() => this.reconcileAndReport("repair"));
-  }
-
-  private enqueue(fn: () => Promise<void>) {
-    this.chain = this.chain.then(fn).catch(() => undefined);
-  }
-
-  private async reconcileAndReport(kind: "apply" | "repair") {
-    const { resolved, document } = this.current!;
-    const started = performance.now();
-    let report: AgentReport;
-    try {
-      const outcome = await this.reconciler.reconcile(resolved, document, kind === "repair" ? { fresh: "full" } : {});
-      this.appliedGeneration = resolved.generation;
-      report = {
-        kind,
-        generation: resolved.generation,
-        at: new Date().toISOString(),
-        results: outcome.results.map(resultLine),
-        drift: outcome.remaining.map(line),
-        converged: outcome.converged,
-        durationMs: performance.now() - started,
-      };
-    } catch (error) {
-      this.reconciler.invalidate();
-      report = { kind, generation: resolved.generation, at: new Date().toISOString(), results: [], drift: [], converged: false, durationMs: 0, error: (error as Error).message };
-    }
-    this.send(report);
-  }
-
-  /** The periodic drift check: a fresh full read, plan only, report kind periodic. */
+  /** The periodic drift check, now: a fresh full read, plan only, report kind periodic. */
   async checkDrift(): Promise<AgentReport> {
-    const { resolved } = this.current!;
-    this.reconciler.invalidate();
-    const { ops } = await this.reconciler.plan(resolved);
-    const report: AgentReport = {
-      kind: "periodic",
-      generation: resolved.generation,
-      at: new Date().toISOString(),
-      results: [],
-      drift: ops.map(line),
-      converged: ops.length === 0,
-      durationMs: 0,
-    };
-    this.send(report);
+    const report = await this.connection!.checkDrift();
+    if (!report) throw new Error("no desired state yet");
     return report;
   }
 
@@ -176,18 +85,14 @@ export class TestAgent {
     this.socket.emit(event, payload);
   }
 
-  private send(report: AgentReport) {
-    this.reports.push(AgentReportSchema.parse(report));
-    this.socket.emit(AgentEvents.report, report);
-  }
-
-  /** Waits until all queued reconciles ran. */
+  /** Waits until every push, repair and check received so far has been reported. */
   async idle(): Promise<void> {
-    await this.chain;
+    await this.connection?.idle();
   }
 
   close() {
-    this.socket.disconnect();
+    this.connection?.close();
+    void this.daemon.stop("test");
   }
 }
 
