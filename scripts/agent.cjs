@@ -7,7 +7,8 @@ const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
 const bundle = path.join(root, "agent/dist/lvs-agent.cjs");
-const sources = [path.join(root, "agent/src"), path.join(root, "shared/desired-state"), path.join(root, "shared/net"), path.join(root, "agent/build.mjs")];
+// everything the bundle imports: the agent and the shared modules it is built from
+const sources = ["agent/src", "shared/desired-state", "shared/net", "shared/agent-protocol", "agent/build.mjs"].map((p) => path.join(root, p));
 
 function newestMtime(entry) {
   const stat = fs.statSync(entry);
