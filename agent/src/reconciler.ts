@@ -514,10 +514,10 @@ export class Reconciler {
     actual.ipvs.services = next;
   }
 
-  private async readBack(ops: Op[], desired: ResolvedState, before: ActualState): Promise<ActualState> {
-    const after = cloneActual(before);
+  /** Updates `after` (the reconcile's own copy of the state before the apply) with what the kernel shows now for what `ops` touched. */
+  private async readBack(ops: Op[], desired: ResolvedState, after: ActualState): Promise<ActualState> {
     const ipvsOps = ops.filter(isIpvsOp);
-    if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, before), desired);
+    if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, after), desired);
     if (ops.some((op) => op.kind === "address-add" || op.kind === "address-delete" || op.kind === "link-up" || op.kind === "link-down")) {
       after.interfaces = new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i]));
     }
