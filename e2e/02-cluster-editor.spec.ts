@@ -117,7 +117,7 @@ test("create a cluster with a web VIP and a two-port media VIP through the dialo
   });
 });
 
-test("the editor works from the keyboard: focus lands in the first field, Enter submits, Escape cancels", async ({ page }) => {
+test("the editor works from the keyboard: focus lands in the first field, Enter submits, Escape cancels and focus returns to the opener", async ({ page }) => {
   const api = await signInAsAdmin(page);
   await page.goto("/clusters");
 
@@ -150,6 +150,7 @@ test("the editor works from the keyboard: focus lands in the first field, Enter 
   await page.keyboard.type("203.0.113.81");
   await page.keyboard.press("Escape");
   await expect(serviceDialog).toBeHidden();
+  await expect(page.getByTestId("new-service-button")).toBeFocused();
   const { items } = await listServices(api, clusterId);
   expect(items.map((s) => `${s.address}:${s.port}`)).toEqual(["203.0.113.80:443"]);
 });

@@ -31,15 +31,23 @@ export function Dialog({ open, onClose, title, description, children, size = "md
 
   useEffect(() => {
     const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
+    if (!dialog || !open) return;
+    // Remember the opener ourselves: most dialogs are unmounted rather than
+    // closed, and a removed <dialog> never runs the browser's own focus
+    // restore, which would leave focus on <body>.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!dialog.open) {
       dialog.showModal();
       const target =
         dialog.querySelector<HTMLElement>("[data-autofocus]") ??
         dialog.querySelector<HTMLElement>("input:not([type=hidden]):not([disabled]):not([readonly]), select:not([disabled]), textarea:not([disabled])");
       target?.focus();
     }
-    if (!open && dialog.open) dialog.close();
+    return () => {
+      // Runs when `open` turns false and when the dialog is unmounted.
+      if (dialog.open) dialog.close();
+      if (opener && opener !== document.body && opener.isConnected) opener.focus();
+    };
   }, [open]);
 
   return (
