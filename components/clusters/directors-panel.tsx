@@ -46,8 +46,17 @@ export function DirectorsPanel({ cluster }: { cluster: ClusterDetail }) {
       />
       {directors.length === 0 ? (
         <p data-testid="directors-empty" className="px-4 py-4 text-[13px] text-fg-muted">
-          No director yet. {canEdit ? "Add the host(s) that will hold this cluster's VIPs and run the agent; " : ""}
-          hosts come from the <Link href="/hosts" className="text-accent hover:underline">host inventory</Link>.
+          {canEdit ? (
+            <>
+              No director yet. Add the hosts that will hold this cluster&apos;s VIPs and run the agent; hosts come from the{" "}
+              <Link href="/hosts" className="text-accent hover:underline">host inventory</Link>.
+            </>
+          ) : (
+            <>
+              No director yet: nothing publishes this cluster&apos;s VIPs. An operator adds directors from the{" "}
+              <Link href="/hosts" className="text-accent hover:underline">host inventory</Link>.
+            </>
+          )}
         </p>
       ) : (
         <table className={table.table} aria-label="Directors">
