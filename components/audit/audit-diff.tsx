@@ -24,7 +24,7 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
       <div data-testid="audit-diff" data-shape={diff.shape} className="mt-1.5">
         {created && (
           <button type="button" className="text-xs text-accent hover:underline" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
-            {showAll ? "Hide fields" : `Show the ${diff.rows.length} fields it was created with`}
+            {showAll ? "Hide fields" : `Show the ${diff.rows.length === 1 ? "field" : `${diff.rows.length} fields`} it was created with`}
           </button>
         )}
         {!created && <p className="mb-1 text-[11px] font-semibold tracking-wide text-fg-subtle uppercase">Last state before deletion</p>}
@@ -38,7 +38,7 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
             {diff.rows.map((row) => (
               <div key={row.path} data-testid={`diff-row-${row.path}`} data-kind={row.kind} className="contents">
                 <dt className="font-mono text-[12px] text-fg-muted">{row.path}</dt>
-                <dd className="min-w-0 font-mono text-[12px] break-words">{created ? row.after : row.before}</dd>
+                <dd className="min-w-0 font-mono text-[12px] break-words whitespace-pre-line">{created ? row.after : row.before}</dd>
               </div>
             ))}
           </dl>
@@ -88,13 +88,13 @@ function DiffLine({ row }: { row: DiffRow }) {
   return (
     <tr data-testid={`diff-row-${row.path}`} data-kind={row.kind} className="border-t border-line align-top">
       <td className={cn("px-2.5 py-1 font-mono", isChange ? "font-semibold text-fg" : "text-fg-subtle")}>{row.path}</td>
-      <td className={cn("px-2.5 py-1 font-mono break-all", isChange ? "bg-diff-del/70 text-fg" : "text-fg-muted")}>
+      <td className={cn("px-2.5 py-1 font-mono break-all whitespace-pre-line", isChange ? "bg-diff-del/70 text-fg" : "text-fg-muted")}>
         {row.kind === "added" ? <span className="text-fg-subtle italic">(not set)</span> : isChange ? <del className="no-underline">{row.before}</del> : row.before}
       </td>
       <td className="px-0 py-1 text-center text-fg-subtle" aria-hidden>
         →
       </td>
-      <td className={cn("px-2.5 py-1 font-mono break-all", isChange ? "bg-diff-add/70 text-fg" : "text-fg-muted")}>
+      <td className={cn("px-2.5 py-1 font-mono break-all whitespace-pre-line", isChange ? "bg-diff-add/70 text-fg" : "text-fg-muted")}>
         {row.kind === "removed" ? <span className="text-fg-subtle italic">(removed)</span> : isChange ? <ins className="no-underline">{row.after}</ins> : row.after}
       </td>
     </tr>

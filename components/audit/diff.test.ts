@@ -5,7 +5,7 @@ describe("formatValue", () => {
   it.each([
     [null, "—"],
     [undefined, "—"],
-    ["", '""'],
+    ["", "(empty)"],
     ["wlc", "wlc"],
     [0, "0"],
     [65535, "65535"],
@@ -13,7 +13,15 @@ describe("formatValue", () => {
     [[], "[]"],
     [["edge", "dmz"], "edge, dmz"],
     [[{ name: "eth0", addresses: ["192.0.2.2/24"] }], "name=eth0 addresses=192.0.2.2/24"],
-    [[{ id: "x", address: "192.0.2.31", port: null, weight: 1 }, { address: "192.0.2.32", weight: 2 }], "address=192.0.2.31 weight=1; address=192.0.2.32 weight=2"],
+    [[{ id: "x", address: "192.0.2.31", port: null, weight: 1 }, { address: "192.0.2.32", weight: 2 }], "address=192.0.2.31 weight=1\naddress=192.0.2.32 weight=2"],
+    [
+      [
+        { id: "r1", virtualServiceId: "v1", hostId: "h1", host: "web-1", address: "198.51.100.31", port: null, weight: 100 },
+        { id: "r2", virtualServiceId: "v1", hostId: null, host: null, address: "198.51.100.32", port: 8080, weight: 0 },
+      ],
+      "host=web-1 address=198.51.100.31 weight=100\naddress=198.51.100.32 port=8080 weight=0",
+    ],
+    [[{ address: "198.51.100.31", note: "" }], "address=198.51.100.31"],
     [{}, "{}"],
   ])("formats %j as %s", (value, text) => {
     expect(formatValue(value)).toBe(text);
@@ -27,6 +35,15 @@ describe("flatten", () => {
       ["vip", "192.0.2.10"],
       ["persistence.timeout", "120"],
       ["persistence.netmask", "—"],
+    ]);
+  });
+
+  it("leaves out references to other records by id, keeps their names", () => {
+    const flat = flatten({ id: "v1", clusterId: "c1", address: "192.0.2.10", description: "", realServers: [{ id: "r1", virtualServiceId: "v1", hostId: "h1", host: "web-1", address: "198.51.100.31" }] });
+    expect([...flat.entries()]).toEqual([
+      ["address", "192.0.2.10"],
+      ["description", "(empty)"],
+      ["realServers", "host=web-1 address=198.51.100.31"],
     ]);
   });
 });
@@ -100,6 +117,28 @@ describe("diffSnapshots", () => {
     expect(rows).toEqual(changed);
   });
 
+  it("create of a service: one real server per line, no internal ids, empty description readable", () => {
+    const diff = diffSnapshots(null, {
+      id: "v1",
+      clusterId: "c1",
+      protocol: "TCP",
+      address: "192.0.2.10",
+      port: 80,
+      description: "",
+      realServers: [
+        { id: "r1", virtualServiceId: "v1", hostId: null, host: null, address: "198.51.100.31", port: null, forwarding: "DR", weight: 100 },
+        { id: "r2", virtualServiceId: "v1", hostId: null, host: null, address: "198.51.100.32", port: null, forwarding: "DR", weight: 50 },
+      ],
+    });
+    expect(diff.rows.map((r) => [r.path, r.after])).toEqual([
+      ["protocol", "TCP"],
+      ["address", "192.0.2.10"],
+      ["port", "80"],
+      ["description", "(empty)"],
+      ["realServers", "address=198.51.100.31 forwarding=DR weight=100\naddress=198.51.100.32 forwarding=DR weight=50"],
+    ]);
+  });
+
   it("keeps unchanged fields for context in snapshot order", () => {
     const diff = diffSnapshots(rs, { ...rs, weight: 50 });
     expect(diff.rows.map((r) => r.path)).toEqual(["address", "port", "forwarding", "weight", "enabled"]);
@@ -113,6 +152,7 @@ describe("summariseDiff", () => {
     [{ a: 1 }, { a: 1 }, "no field changed"],
     [{ weight: 100 }, { weight: 50 }, "weight 100 → 50"],
     [{ a: 1, b: 1, c: 1, d: 1 }, { a: 2, b: 2, c: 2, d: 2 }, "a 1 → 2, b 1 → 2, c 1 → 2, +1 more"],
+    [{ list: [{ a: 1 }] }, { list: [{ a: 1 }, { a: 2 }] }, "list a=1 → a=1; a=2"],
   ])("%j -> %j", (before, after, text) => {
     expect(summariseDiff(diffSnapshots(before, after))).toBe(text);
   });

@@ -3,8 +3,11 @@
  *
  * Nested objects are flattened to dotted paths ("labels.site");
  * arrays are compared as whole values (a list of interfaces is one field to
- * a reader), objects inside them written as "key=value" pairs. Record ids and
- * bookkeeping timestamps are left out: they say nothing about the change.
+ * a reader), objects inside them written as "key=value" pairs, one object per
+ * line (render with `white-space: pre-line`). Record ids, references to other
+ * records by id (`clusterId`, `hostId`, `virtualServiceId`: the snapshot names
+ * them, e.g. `host`) and bookkeeping timestamps are left out: they say nothing
+ * to a reader. An empty string reads "(empty)".
  */
 
 export type DiffKind = "added" | "removed" | "changed" | "unchanged";
@@ -26,6 +29,13 @@ export interface AuditDiff {
 
 const IGNORED_KEYS = new Set(["id", "createdAt", "updatedAt"]);
 
+/** Record ids, ids of referenced records ("clusterId", "virtualServiceId", "hostId") and timestamps. */
+function isIgnoredKey(key: string): boolean {
+  return IGNORED_KEYS.has(key) || /^[a-z][A-Za-z]*Id$/.test(key);
+}
+
+export const EMPTY_TEXT = "(empty)";
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -36,14 +46,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return "—";
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === "string") return value === "" ? '""' : value;
+  if (typeof value === "string") return value === "" ? EMPTY_TEXT : value;
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     if (value.every((v) => v === null || ["string", "number", "boolean"].includes(typeof v))) {
       return value.map((v) => formatValue(v)).join(", ");
     }
-    return value.map((v) => (isPlainObject(v) ? formatObjectInline(v) : formatValue(v))).join("; ");
+    return value.map((v) => (isPlainObject(v) ? formatObjectInline(v) : formatValue(v))).join("\n");
   }
   return JSON.stringify(value as Json);
 }
@@ -51,7 +61,7 @@ export function formatValue(value: unknown): string {
 /** One object on one line: "address=192.0.2.31 weight=1", without ids, timestamps and empty values. */
 function formatObjectInline(value: Record<string, unknown>): string {
   return Object.entries(value)
-    .filter(([k, v]) => !IGNORED_KEYS.has(k) && v !== null && v !== undefined)
+    .filter(([k, v]) => !isIgnoredKey(k) && v !== null && v !== undefined && v !== "")
     .map(([k, v]) => `${k}=${isPlainObject(v) ? formatObjectInline(v) : formatValue(v)}`)
     .join(" ");
 }
@@ -59,7 +69,7 @@ function formatObjectInline(value: Record<string, unknown>): string {
 /** Flattens nested objects into dotted paths; leaves are formatted text. */
 export function flatten(value: unknown, prefix = "", out: Map<string, string> = new Map()): Map<string, string> {
   if (isPlainObject(value)) {
-    const keys = Object.keys(value).filter((k) => !IGNORED_KEYS.has(k));
+    const keys = Object.keys(value).filter((k) => !isIgnoredKey(k));
     if (keys.length === 0 && prefix) out.set(prefix, "{}");
     for (const key of keys) flatten(value[key], prefix ? `${prefix}.${key}` : key, out);
     return out;
@@ -105,7 +115,8 @@ export function summariseDiff(diff: AuditDiff, max = 3): string {
   if (diff.shape === "delete") return "deleted";
   const changed = diff.rows.filter((r) => r.kind !== "unchanged");
   if (changed.length === 0) return "no field changed";
-  const parts = changed.slice(0, max).map((r) => `${r.path} ${r.before ?? "—"} → ${r.after ?? "—"}`);
+  const oneLine = (text: string | null) => (text ?? "—").replaceAll("\n", "; ");
+  const parts = changed.slice(0, max).map((r) => `${r.path} ${oneLine(r.before)} → ${oneLine(r.after)}`);
   if (changed.length > max) parts.push(`+${changed.length - max} more`);
   return parts.join(", ");
 }
