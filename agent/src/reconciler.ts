@@ -153,7 +153,7 @@ function trustHiddenFields(read: ActualService, want: IpvsService | undefined): 
     read.destinations.length === want.destinations.length &&
     want.destinations.every((d) => read.destinations.some((r) => r.key === d.key && r.forwarding === d.forwarding && r.weight === d.weight));
   if (!visibleMatch) return read;
-  const wantDests = new Map(want.destinations.map((d) => [d.key, d]));
+  const wanted = (key: string) => want.destinations.find((d) => d.key === key)!;
   return {
     ...read,
     flags: read.flagsKnown ? read.flags : want.flags,
@@ -161,7 +161,7 @@ function trustHiddenFields(read: ActualService, want: IpvsService | undefined): 
     persistence: read.persistence && want.persistence && read.persistence.timeout < 0 ? { ...read.persistence, timeout: want.persistence.timeout } : read.persistence,
     destinations: read.thresholdsKnown
       ? read.destinations
-      : read.destinations.map((d) => ({ ...d, upperThreshold: wantDests.get(d.key)!.upperThreshold, lowerThreshold: wantDests.get(d.key)!.lowerThreshold })),
+      : read.destinations.map((d) => ({ ...d, upperThreshold: wanted(d.key).upperThreshold, lowerThreshold: wanted(d.key).lowerThreshold })),
     flagsKnown: true,
     thresholdsKnown: true,
   };
@@ -499,17 +499,25 @@ export class Reconciler {
     let table = await this.kernel.ipvs.read("basic");
     // the cheap read can only under-report: when a touched service looks missing or different, read in full
     const seen = new Map(table.map((s) => [s.key, s]));
+    // what the cheap read shows, completed from the desired service (kept for the table below when nothing is suspicious)
+    const trusted = new Map<string, ActualService>();
     const suspicious = services.some((h) => {
       const want = wanted.get(h.key);
       const got = seen.get(h.key);
       if (!want) return got !== undefined;
-      return !got || trustHiddenFields(got, want) === got;
+      if (!got) return true;
+      const completed = trustHiddenFields(got, want);
+      trusted.set(h.key, completed);
+      return completed === got;
     });
-    if (suspicious) table = await this.kernel.ipvs.read("full");
+    if (suspicious) {
+      table = await this.kernel.ipvs.read("full");
+      trusted.clear();
+    }
     const next = new Map<string, ActualService>();
     for (const service of table) {
       const cached = actual.ipvs.services.get(service.key);
-      next.set(service.key, touched.has(service.key) || !cached ? trustHiddenFields(service, wanted.get(service.key)) : cached);
+      next.set(service.key, touched.has(service.key) || !cached ? (trusted.get(service.key) ?? trustHiddenFields(service, wanted.get(service.key))) : cached);
     }
     actual.ipvs.services = next;
   }
