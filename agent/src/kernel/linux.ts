@@ -65,6 +65,16 @@ async function readText(path: string): Promise<string | null> {
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+}
+
 function splitArgs(line: string): string[] {
   return line.trim().split(/\s+/).filter(Boolean);
 }
@@ -74,10 +84,11 @@ export class LinuxIpvs implements IpvsKernel {
   private hz: number | null = null;
 
   async probe(): Promise<{ available: boolean; reason: string | null }> {
-    if ((await readText("/proc/net/ip_vs")) !== null) return { available: true, reason: null };
+    // the file exists once ip_vs is loaded; reading it would list the whole table (again, right before read())
+    if (await exists("/proc/net/ip_vs")) return { available: true, reason: null };
     // ipvsadm loads ip_vs on first use when the module exists
     const result = await runCommand("ipvsadm", ["-Ln"]);
-    if (result.code === 0 && (await readText("/proc/net/ip_vs")) !== null) return { available: true, reason: null };
+    if (result.code === 0 && (await exists("/proc/net/ip_vs"))) return { available: true, reason: null };
     const lines = (result.stderr || result.stdout).trim().split("\n");
     const detail = lines.find((l) => /initialize/i.test(l)) ?? (lines[0] || `exit code ${result.code}`);
     return { available: false, reason: `IPVS is not available in this kernel (${detail})` };
