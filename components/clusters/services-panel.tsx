@@ -173,15 +173,15 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
           <table className={table.table} aria-label="Virtual services and their real servers">
             <thead>
               <tr>
-                <th className={`${table.th} w-8`}>
+                <th className={`${table.thDense} w-8`}>
                   <span className="sr-only">Expand</span>
                 </th>
-                <th className={table.th}>Virtual service · real server</th>
-                <th className={table.th}>Scheduler · forwarding</th>
-                <th className={table.th}>Persistence · weight</th>
-                <th className={table.th} title="Connection thresholds: upper (-x) / lower (-y)">Thresholds x / y</th>
-                <th className={table.th}>State</th>
-                <th className={`${table.th} ${table.actions}`}>
+                <th className={table.thDense}>Virtual service · real server</th>
+                <th className={table.thDense}>Scheduler · forwarding</th>
+                <th className={table.thDense}>Persistence · weight</th>
+                <th className={table.thDense} title="Connection thresholds: upper (-x) / lower (-y)">Thresholds x / y</th>
+                <th className={table.thDense}>State</th>
+                <th className={`${table.thDense} ${table.actions}`}>
                   <span className="sr-only">Actions</span>
                 </th>
               </tr>
@@ -244,13 +244,13 @@ function ServiceRows({
   return (
     <Fragment>
       <tr data-testid={serviceTestId(service)} data-protocol={service.protocol} className={cn("bg-surface hover:bg-surface-2", !service.enabled && "[&>td:not(:last-child)]:opacity-60")}>
-        <td className={`${table.td} pr-0`}>
+        <td className={`${table.tdDense} pr-0`}>
           <IconButton label={`${open ? "Hide" : "Show"} real servers of ${title}`} aria-expanded={open} onClick={onToggle}>
             <ChevronIcon open={open} />
           </IconButton>
         </td>
-        <td className={table.td}>
-          <div className="flex items-center gap-2">
+        <td className={table.tdDense}>
+          <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
             <Badge tone="accent" mono className="w-14 justify-center">
               {service.protocol === "FWMARK" ? "FWM" : service.protocol}
             </Badge>
@@ -267,9 +267,7 @@ function ServiceRows({
               )}
             </span>
             {service.description && (
-              <span className="max-w-xs truncate text-xs text-fg-muted" title={service.description}>
-                {service.description}
-              </span>
+              <span className="min-w-0 flex-1 text-xs text-fg-muted [overflow-wrap:anywhere]">{service.description}</span>
             )}
             <span className="ml-auto pl-2 text-xs whitespace-nowrap text-fg-subtle">
               {plural(service.realServers.length, "real server")}
@@ -277,20 +275,20 @@ function ServiceRows({
             </span>
           </div>
         </td>
-        <td className={table.td}>
+        <td className={table.tdDense}>
           <span className="font-mono text-[12.5px]" title={SCHEDULER_LABELS[service.scheduler]}>
             {service.scheduler}
           </span>
           {service.schedulerFlags.length > 0 && <span className="ml-1.5 font-mono text-[11.5px] text-fg-muted">-b {service.schedulerFlags.join(",")}</span>}
         </td>
-        <td className={`${table.td} font-mono text-[12.5px]`}>
+        <td className={`${table.tdDense} font-mono text-[12.5px]`}>
           {service.persistenceTimeout === null ? <span className="text-fg-subtle">not persistent</span> : persistenceText(service.persistenceTimeout, service.persistenceNetmask, service.persistenceEngine)}
         </td>
-        <td className={table.td} />
-        <td className={table.td}>
+        <td className={table.tdDense} />
+        <td className={table.tdDense}>
           <EnabledState enabled={service.enabled} />
         </td>
-        <td className={`${table.td} ${table.actions}`}>
+        <td className={`${table.tdDense} ${table.actions}`}>
           {canEdit && (
             <div className="flex justify-end gap-0.5">
               <IconButton label={`Add real server to ${title}`} onClick={() => onEdit({ kind: "new-rs", service })}>
@@ -315,8 +313,8 @@ function ServiceRows({
               data-testid={realServerTestId(service, rs)}
               className={cn("bg-surface-2/60 hover:bg-surface-2", (!rs.enabled || !service.enabled) && "[&>td:not(:last-child)]:opacity-60")}
             >
-              <td className={table.td} />
-              <td className={`${table.td} pl-8`}>
+              <td className={table.tdDense} />
+              <td className={`${table.tdDense} pl-8`}>
                 <div className="flex items-center gap-2">
                   <span aria-hidden className="text-fg-subtle">
                     →
@@ -327,20 +325,20 @@ function ServiceRows({
                   )}
                 </div>
               </td>
-              <td className={table.td} title={FORWARDING_LABELS[rs.forwarding]}>
+              <td className={table.tdDense} title={FORWARDING_LABELS[rs.forwarding]}>
                 <span className="text-[12.5px]">{rs.forwarding}</span> <span className="font-mono text-[11.5px] text-fg-subtle">{FORWARDING_FLAG[rs.forwarding]}</span>
               </td>
-              <td className={`${table.td} font-mono text-[12.5px]`}>
+              <td className={`${table.tdDense} font-mono text-[12.5px]`}>
                 <span className="text-fg-subtle">w </span>
                 <span data-testid="rs-weight" className={rs.weight === 0 ? "text-warn" : undefined}>
                   {rs.weight}
                 </span>
               </td>
-              <td className={`${table.td} font-mono text-[12.5px] text-fg-muted`}>{thresholdText(rs.upperThreshold, rs.lowerThreshold)}</td>
-              <td className={table.td}>
+              <td className={`${table.tdDense} font-mono text-[12.5px] text-fg-muted`}>{thresholdText(rs.upperThreshold, rs.lowerThreshold)}</td>
+              <td className={table.tdDense}>
                 <EnabledState enabled={rs.enabled} />
               </td>
-              <td className={`${table.td} ${table.actions}`}>
+              <td className={`${table.tdDense} ${table.actions}`}>
                 {canEdit && (
                   <div className="flex justify-end gap-0.5">
                     <IconButton label={`Edit real server ${label} of ${title}`} onClick={() => onEdit({ kind: "edit-rs", service, realServer: rs })}>
@@ -357,8 +355,8 @@ function ServiceRows({
         })}
       {open && service.realServers.length === 0 && (
         <tr className="bg-surface-2/60">
-          <td className={table.td} />
-          <td colSpan={6} className={`${table.td} pl-8 text-xs text-fg-muted`}>
+          <td className={table.tdDense} />
+          <td colSpan={6} className={`${table.tdDense} pl-8 text-xs text-fg-muted`}>
             No real servers: this service accepts connections but has nowhere to send them.{" "}
             {canEdit && (
               <button type="button" className="text-accent hover:underline" onClick={() => onEdit({ kind: "new-rs", service })}>
