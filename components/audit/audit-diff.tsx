@@ -35,12 +35,26 @@ export function AuditDiff({ before, after }: { before: unknown; after: unknown }
               created ? "border-ok/25 bg-diff-add/50" : "border-danger/25 bg-diff-del/50",
             )}
           >
-            {diff.rows.map((row) => (
-              <div key={row.path} data-testid={`diff-row-${row.path}`} data-kind={row.kind} className="contents">
-                <dt className="font-mono text-[12px] text-fg-muted">{row.path}</dt>
-                <dd className="min-w-0 font-mono text-[12px] break-words whitespace-pre-line">{created ? row.after : row.before}</dd>
-              </div>
-            ))}
+            {diff.rows.map((row) => {
+              const value = (created ? row.after : row.before) ?? "";
+              // A list (one real server per line) takes the full width, one entry per line.
+              const list = value.includes("\n");
+              return (
+                <div key={row.path} data-testid={`diff-row-${row.path}`} data-kind={row.kind} className="contents">
+                  <dt className={cn("font-mono text-[12px] text-fg-muted", list && "lg:col-start-1")}>{row.path}</dt>
+                  <dd className={cn("min-w-0 font-mono text-[12px] break-words", list && "lg:col-span-3")}>
+                    {list
+                      ? value.split("\n").map((line, i) => (
+                          // Hanging indent: a long entry that wraps reads as one entry.
+                          <div key={i} className="pl-4 -indent-4">
+                            {line}
+                          </div>
+                        ))
+                      : value}
+                  </dd>
+                </div>
+              );
+            })}
           </dl>
         )}
       </div>
