@@ -66,6 +66,4 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   return formatDate(iso);
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-}
+export { plural } from "@/shared/text";

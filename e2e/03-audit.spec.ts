@@ -98,7 +98,7 @@ test("weight change and deletion appear in the audit log with diffs; filters nar
     await expect(deletion.getByTestId("diff-row-address")).toContainText("198.51.100.33");
 
     const creation = events(page).nth(2);
-    await expect(creation).toContainText(`Created TCP ${VIP}:80 (wlc) with 3 real server(s) in audit-a`);
+    await expect(creation).toContainText(`Created TCP ${VIP}:80 (wlc) with 3 real servers in audit-a`);
     await creation.getByRole("button", { name: /Show the \d+ fields it was created with/ }).click();
     await expect(creation.getByTestId("diff-row-persistenceTimeout")).toContainText("120");
     await expect(creation.getByTestId("diff-row-realServers")).toContainText("198.51.100.33");

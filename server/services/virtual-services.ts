@@ -8,6 +8,7 @@ import { findCluster } from "@/server/repositories/clusters";
 import { read, serializableTransaction, transaction, type Tx } from "@/server/repositories/db";
 import { findHostRef } from "@/server/repositories/hosts";
 import * as repo from "@/server/repositories/services";
+import { plural } from "@/shared/text";
 import {
   addressFamily,
   addressSortKey,
@@ -175,7 +176,7 @@ export async function createService(
       entityId: id,
       clusterId,
       clusterName: cluster.name,
-      summary: `Created ${virtualServiceLabel(created)} (${created.scheduler}) with ${created.realServers.length} real server(s) in ${cluster.name}`,
+      summary: `Created ${virtualServiceLabel(created)} (${created.scheduler}) with ${plural(created.realServers.length, "real server")} in ${cluster.name}`,
       after: serviceSnapshot(created),
     });
     return created;
@@ -264,7 +265,7 @@ export async function deleteService(ctx: ServiceContext, id: string): Promise<vo
       entityId: id,
       clusterId: cluster.id,
       clusterName: cluster.name,
-      summary: `Deleted ${virtualServiceLabel(before)} and its ${before.realServers.length} real server(s) from ${cluster.name}`,
+      summary: `Deleted ${virtualServiceLabel(before)} and its ${plural(before.realServers.length, "real server")} from ${cluster.name}`,
       before: serviceSnapshot(before),
     });
   });
