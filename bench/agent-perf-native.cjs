@@ -1,0 +1,69 @@
+// Where the agent's time goes, natively on any host (no IPVS needed): the
+// daemon's one-change path at N services against the in-memory FakeKernel and
+// a StateStore in a temp dir. Reference: parsing the same document's JSON
+// text (JSON.parse of the whole state), measured in the same process.
+//   npm run agent:build && node bench/agent-perf-native.cjs [N=10000] [REPEAT=10]
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/agent-perf-native.cjs   # profile
+"use strict";
+const path = require("node:path");
+const os = require("node:os");
+const fs = require("node:fs");
+const lib = require(path.join(__dirname, "..", "agent", "dist", "lvs-agent-lib.cjs"));
+
+const N = Number(process.argv[2] || 10000);
+const REPEAT = Number(process.argv[3] || 10);
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+function desiredDoc(n, generation) {
+  const services = [];
+  for (let i = 0; i < n; i++) {
+    const address = `10.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}`;
+    services.push({
+      protocol: "tcp", address, port: 80, scheduler: "wlc",
+      destinations: [
+        { address: "10.200.0.1", port: 8080, forwarding: "nat", weight: 1 },
+        { address: "10.200.0.2", port: 8080, forwarding: "nat", weight: 1 },
+      ],
+    });
+  }
+  return { schemaVersion: 1, generation, host: "bench", ipvs: { services }, addresses: [], realServer: null, sysctls: {}, fwmarks: [] };
+}
+
+async function main() {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-perf-"));
+  const kernel = new lib.FakeKernel();
+  const reconciler = new lib.Reconciler(kernel, new lib.StateStore(stateDir));
+  const daemon = new lib.Daemon(reconciler, { intervalMs: 3600e3, periodic: false, log: () => {} });
+  await daemon.start();
+  let generation = 1;
+  let doc = desiredDoc(N, generation);
+  let t0 = process.hrtime.bigint();
+  const cold = await daemon.setDesired(structuredClone(doc), "panel");
+  console.log(`cold apply of ${N} services (fake kernel): ${ms(t0).toFixed(0)} ms, ${cold.ops.length} ops, converged=${cold.converged}`);
+
+  const text = JSON.stringify(doc);
+  let refBest = Infinity;
+  for (let r = 0; r < REPEAT; r++) { t0 = process.hrtime.bigint(); JSON.parse(text); refBest = Math.min(refBest, ms(t0)); }
+
+  let best = Infinity;
+  const times = [];
+  for (let r = 1; r <= REPEAT; r++) {
+    doc = structuredClone(doc);
+    doc.generation = ++generation;
+    doc.ipvs.services[(r * 7919) % N].destinations[1].weight = 2 + r;
+    const received = JSON.parse(JSON.stringify(doc)); // as the panel client gets it: a fresh object
+    t0 = process.hrtime.bigint();
+    const outcome = await daemon.setDesired(received, "panel");
+    const t = ms(t0);
+    times.push(t.toFixed(0));
+    best = Math.min(best, t);
+    if (!outcome || outcome.ops.length !== 1 || !outcome.converged || outcome.results.some((x) => !x.ok)) {
+      console.log("UNEXPECTED outcome", outcome && outcome.ops.map((o) => o.command));
+      process.exitCode = 1;
+    }
+  }
+  console.log(`one change with ${N} present (daemon.setDesired, fake kernel): best ${best.toFixed(1)} ms [${times.join(", ")}]`);
+  console.log(`reference: JSON.parse of the ${(text.length / 1e6).toFixed(1)} MB document: ${refBest.toFixed(1)} ms → one change = ${(best / refBest).toFixed(2)}× a parse`);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+}
+main().catch((e) => { console.error(e); process.exit(1); });
