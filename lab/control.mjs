@@ -129,7 +129,7 @@ export async function startLab({ port, name, agents, timeoutS = 900, log = () =>
   log("lab VM ready");
 
   let n = 0;
-  /** Runs `script` (bash) in the VM's root namespace; resolves { rc, out }. */
+  /** Runs `script` (bash, sourced in a subshell of panel-lab.sh) in the VM's root namespace; resolves { rc, out }. */
   async function exec(script, timeoutMs = 60_000) {
     const id = String(++n).padStart(4, "0");
     const file = path.join(cmdDir, `${id}.sh`);
@@ -148,6 +148,8 @@ export async function startLab({ port, name, agents, timeoutS = 900, log = () =>
     if (rc !== 0) throw new Error(`in the VM, exit ${rc}: ${script}\n${out}`);
     return out;
   }
+  /** Enrolls HOST with `token` as the agent in namespace `ns` and starts `lvs-agent run` there (panel_agent). */
+  const enroll = (ns, host, token) => run(`panel_agent ${ns} ${host} ${token}`, 120_000);
   /** Asks the VM script to finish (it removes everything it made) and waits for the VM to power off. */
   async function stop() {
     if (!gone()) writeFileSync(path.join(cmdDir, "stop"), "");
@@ -156,5 +158,5 @@ export async function startLab({ port, name, agents, timeoutS = 900, log = () =>
     clearTimeout(timer);
     return rc;
   }
-  return { exec, run, stop, exited: vm.exited, share };
+  return { exec, run, enroll, stop, exited: vm.exited, share };
 }

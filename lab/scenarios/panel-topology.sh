@@ -9,10 +9,14 @@
 PANEL_RELAY_ADDR=10.0.0.1
 PANEL_RELAY_URL="http://$PANEL_RELAY_ADDR:3000"
 
-# panel_topology : namespaces, br0, the relay, HTTP servers rs1/rs2 on :80
+# panel_topology : namespaces, br0, the client's on-link route to 192.0.2.0/24,
+# the relay, HTTP servers rs1/rs2 on :80
 panel_topology() {
   local target=${LVSLAB_PANEL_URL#http://}
   topo_flat 10.0.0
+  # the VIPs (192.0.2.0/24) are on the segment: the client ARPs for them and
+  # the director, which holds them on eth0, answers
+  ip -n client route add 192.0.2.0/24 dev eth0
   ip addr add "$PANEL_RELAY_ADDR/24" dev br0
   node -e '
     const net = require("node:net");
@@ -53,9 +57,11 @@ panel_agent() {
   BG_PIDS+=($!); disown $!
 }
 
-# serve_commands DIR : the host's command channel (lab/control.mjs labExec).
-# Runs each DIR/N.sh as it appears (bash, root namespace), writes N.out
-# (stdout+stderr) and then N.rc; returns when DIR/stop appears.
+# serve_commands DIR : the host's command channel (lab/control.mjs exec).
+# Runs each DIR/N.sh as it appears, sourced in a subshell of this script (root
+# namespace; lib.sh's and this file's functions such as nsx, curl_n and
+# panel_agent are available; no errexit), writes N.out (stdout+stderr) and
+# then N.rc; returns when DIR/stop appears.
 serve_commands() {
   local dir=$1 f n rc
   mkdir -p "$dir"
@@ -63,7 +69,7 @@ serve_commands() {
     for f in "$dir"/*.sh; do
       [ -e "$f" ] || continue
       n=${f%.sh}
-      rc=0; bash "$f" > "$n.out" 2>&1 < /dev/null || rc=$?
+      rc=0; ( . "$f" ) > "$n.out" 2>&1 < /dev/null || rc=$?
       mv "$f" "$n.ran"
       echo "$rc" > "$n.rc.tmp"; mv "$n.rc.tmp" "$n.rc"
     done

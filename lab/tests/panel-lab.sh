@@ -11,16 +11,16 @@
 . "$(dirname "$0")/../scenarios/panel-topology.sh"
 need_agent
 SHARE=${LVSLAB_SHARE:-/share}
-[ -z "${LVS_PANEL_AGENTS:-}" ] && [ -f "$SHARE/agents" ] && LVS_PANEL_AGENTS=$(cat "$SHARE/agents")
-if [ -z "${LVSLAB_PANEL_URL:-}" ] || [ -z "${LVS_PANEL_AGENTS:-}" ]; then
+[ -z "${LVS_PANEL_AGENTS+set}" ] && [ -f "$SHARE/agents" ] && LVS_PANEL_AGENTS=$(cat "$SHARE/agents")
+if [ -z "${LVSLAB_PANEL_URL:-}" ] || [ -z "${LVS_PANEL_AGENTS+set}" ]; then
   echo "needs lab.sh --panel-port and \$SHARE/agents: start it through lab/control.mjs" >&2
   exit 3
 fi
 
 say "topology + relay to $LVSLAB_PANEL_URL"
 panel_topology
-IFS=, read -ra entries <<< "$LVS_PANEL_AGENTS"
-for e in "${entries[@]}"; do
+IFS=, read -ra entries <<< "$LVS_PANEL_AGENTS"   # may be empty: the host enrolls later (lab.enroll)
+for e in "${entries[@]+"${entries[@]}"}"; do
   IFS=: read -r ns host token <<< "$e"
   check "enroll $host in namespace $ns and start its agent" panel_agent "$ns" "$host" "$token"
 done
