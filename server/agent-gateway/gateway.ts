@@ -50,7 +50,8 @@ export interface AgentGatewayOptions {
   log?: (line: string) => void;
 }
 
-type AgentSocket = Socket & { data: { agent: AuthenticatedAgent } };
+/** `writes`: the tail of this connection's queue of database writes (see inOrder). */
+type AgentSocket = Socket & { data: { agent: AuthenticatedAgent; writes?: Promise<unknown> } };
 
 function describeIssues(error: ZodError): string {
   return error.issues
@@ -97,6 +98,19 @@ export class LiveAgentGateway implements AgentGateway {
     this.inFlight.add(p);
   }
 
+  /**
+   * Runs one connection's database writes (hello, push acks, reports, disconnect)
+   * one after another, in the order the events arrived: a hello whose write is
+   * slow (a retried serializable transaction) must never land after the report
+   * that followed it and set the applied generation back.
+   */
+  private inOrder(socket: AgentSocket, write: () => Promise<unknown>): void {
+    const previous = socket.data.writes ?? Promise.resolve();
+    const next = previous.then(write, write);
+    socket.data.writes = next.catch(() => undefined);
+    this.track(() => next);
+  }
+
   private async authenticate(socket: Socket): Promise<AuthenticatedAgent | null> {
     const parsed = AgentAuthSchema.safeParse(socket.handshake.auth);
     const from = socket.handshake.address;
@@ -117,10 +131,10 @@ export class LiveAgentGateway implements AgentGateway {
     this.log(`agent-gateway: ${agent.hostName} connected from ${socket.handshake.address}`);
 
     socket.on(AgentEvents.hello, (payload: unknown, ack?: unknown) => {
-      this.track(() => this.onHello(socket, payload, typeof ack === "function" ? (ack as (a: HelloAck) => void) : null));
+      this.inOrder(socket, () => this.onHello(socket, payload, typeof ack === "function" ? (ack as (a: HelloAck) => void) : null));
     });
     socket.on(AgentEvents.report, (payload: unknown, ack?: unknown) => {
-      this.track(() =>
+      this.inOrder(socket, () =>
         this.onReport(socket, payload).finally(() => {
           if (typeof ack === "function") (ack as (a: { ok: boolean }) => void)({ ok: true });
         }),
@@ -129,7 +143,7 @@ export class LiveAgentGateway implements AgentGateway {
     socket.on("disconnect", (reason) => {
       if (this.sockets.get(agent.hostId) === socket) this.sockets.delete(agent.hostId);
       this.log(`agent-gateway: ${agent.hostName} disconnected (${reason})`);
-      this.track(() => channel.recordDisconnect(this.options.db, agent.hostId));
+      this.inOrder(socket, () => channel.recordDisconnect(this.options.db, agent.hostId));
     });
   }
 
@@ -145,7 +159,8 @@ export class LiveAgentGateway implements AgentGateway {
       await channel.recordHello(this.options.db, agent, parsed.data);
       ack?.({ ok: true, hostName: agent.hostName });
       const push = await channel.pushForHello(this.options.db, agent.hostId, parsed.data.appliedGeneration);
-      if (push) await this.send(socket, push);
+      // not awaited: the agent's ack and report are queued behind this hello
+      if (push) this.track(() => this.send(socket, push));
     } catch (error) {
       this.log(`agent-gateway: hello from ${agent.hostName} failed: ${(error as Error).message}`);
       ack?.({ ok: false, hostName: agent.hostName, error: "the panel could not store the hello" });
@@ -181,7 +196,7 @@ export class LiveAgentGateway implements AgentGateway {
       this.log(`agent-gateway: dropped an invalid desired-state ack from ${agent.hostName}: ${describeIssues(ack.error)}`);
       return;
     }
-    await channel.recordPushAck(this.options.db, agent.hostId, push.generation, ack.data);
+    this.inOrder(socket, () => channel.recordPushAck(this.options.db, agent.hostId, push.generation, ack.data));
   }
 
   isOnline(hostId: string): boolean {

@@ -67,6 +67,18 @@ export function serializableTransaction<T>(db: Database, fn: (tx: Tx) => Promise
   return transaction(db, fn, { serializable: true });
 }
 
+/**
+ * Runs several reads as one consistent snapshot: a page that shows one table's
+ * row next to another's (a deployment's status beside the host's applied
+ * generation) must not mix a write's before and after. On PostgreSQL READ
+ * COMMITTED gives each statement its own snapshot, so this uses the
+ * serializable transaction (with its retries); SQLite transactions always read
+ * one snapshot.
+ */
+export function snapshotRead<T>(db: Database, fn: (q: Tx) => Promise<T>): Promise<T> {
+  return transaction(db, fn, { serializable: true });
+}
+
 /** Runs a read outside a transaction with the same error translation. */
 export async function read<T>(db: Database, fn: (q: Tx) => Promise<T>): Promise<T> {
   try {

@@ -17,7 +17,7 @@ import { hostsOfSnapshot, modelDiff } from "@/server/compile/model-diff";
 import type { Database } from "@/server/db";
 import { hostAgentStatus } from "@/server/repositories/agents";
 import { findClusterByName } from "@/server/repositories/clusters";
-import { ConstraintError, read, serializableTransaction, type Tx } from "@/server/repositories/db";
+import { ConstraintError, read, serializableTransaction, snapshotRead, type Tx } from "@/server/repositories/db";
 import * as repo from "@/server/repositories/revisions";
 import { findEndpointInOtherClusters } from "@/server/repositories/services";
 import { endpointLabel, virtualServiceFieldsSchema } from "@/shared/cluster";
@@ -359,7 +359,9 @@ export async function getRevision(db: Database, clusterId: string, number: numbe
 
 export async function clusterStatus(db: Database, clusterId: string): Promise<ClusterRevisionStatus> {
   const gateway = getAgentGateway();
-  return read(db, async (q) => {
+  // one snapshot: a report updates the deployment and the host together, and
+  // the status must never show "applied" beside the generation from before it
+  return snapshotRead(db, async (q) => {
     const draft = await loadDraft(q, clusterId);
     const applied = await repo.latestRevision(q, clusterId);
     const appliedSnapshot = applied ? repo.parseSnapshot(applied.snapshot) : null;
@@ -371,7 +373,8 @@ export async function clusterStatus(db: Database, clusterId: string): Promise<Cl
       involved.set(id, { name: entry.name, roles: new Set([...(known?.roles ?? []), ...entry.roles]) });
     }
     const ids = [...involved.keys()];
-    const [agents, deployments] = await Promise.all([hostAgentStatus(q, ids), repo.latestDeployments(q, ids)]);
+    const agents = await hostAgentStatus(q, ids);
+    const deployments = await repo.latestDeployments(q, ids);
     const hosts = ids
       .filter((id) => agents.has(id))
       .map((id) => {
