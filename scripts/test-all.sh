@@ -2,7 +2,8 @@
 # The one test command (README, .ci/run): installs what the tests need on a
 # fresh Debian machine, then runs every suite and reports each one:
 #   unit → typecheck → integration (SQLite + private PostgreSQL) → e2e (Playwright,
-#   Debian Chromium) → lab (agent on a real IPVS kernel under QEMU).
+#   Debian Chromium) → lab (agent on a real IPVS kernel under QEMU, then the
+#   panel ↔ agent loop in Chromium against agents in the VM).
 # Every suite runs even when an earlier one failed; the exit code is non-zero if
 # any failed. SKIP_NPM_CI=1 keeps an existing node_modules (local iterations);
 # SUITES="unit lab" runs a subset.
@@ -56,7 +57,16 @@ e2e() {
 }
 
 lab() {
-  npm run -s lab -- -t 900 lab/tests/run-all.sh
+  # the agent alone on the real kernel, then the whole loop: the built panel on
+  # the host, three enrolled agents in the VM, driven through Chromium (#4)
+  local rc=0
+  npm run -s lab -- -t 900 lab/tests/run-all.sh || rc=1
+  # the e2e suite builds the panel; build it here when the lab runs alone
+  if [ ! -f .next/BUILD_ID ] && ! npx next build >"$LOG_DIR/next-build.log" 2>&1; then
+    tail -50 "$LOG_DIR/next-build.log"; return 1
+  fi
+  npx playwright test -c playwright.lab.config.ts || rc=1
+  return $rc
 }
 
 want typecheck && run_suite typecheck npx tsc --noEmit -p tsconfig.json
