@@ -5,7 +5,7 @@
  * (online, generation applied vs published, drift), and for drifted hosts the
  * exact commands the agent would run to fix it, with "Repair" (operators).
  *
- * testids: `cluster-status` (attributes data-applied = revision number or "",
+ * testids: `cluster-status` (its status line has data-applied = revision number or "",
  * data-changes = changes not applied), `review-changes-link`, `revisions-link`,
  * `host-chip-<host name>` (inner `host-status-<host name>`: its latest deployment's
  * status word, as in the progress view), `drift-panel`, `drift-<host name>` (the drift lines),
