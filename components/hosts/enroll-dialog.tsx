@@ -18,7 +18,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { Alert } from "@/components/ui/alert";
 import { Button, Spinner } from "@/components/ui/button";
 import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
-import { CopyIcon } from "@/components/ui/icons";
+import { CopyButton, CopyStatus, useCopy } from "@/components/ui/copy-button";
 import { FormError } from "@/components/ui/field";
 import { formatDateTime } from "@/components/format";
 
@@ -91,27 +91,14 @@ function expiryText(iso: string): string {
 }
 
 function CommandBox({ command }: { command: string }) {
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  const { copied, copy } = useCopy(command);
   return (
     <div>
       <div className="mb-1 flex items-center justify-between">
         <span id="enroll-command-label" className="text-xs font-medium text-fg-muted">
           Install command
         </span>
-        <Button
-          size="sm"
-          data-testid="copy-enroll-command"
-          onClick={async () => {
-            try {
-              await navigator.clipboard.writeText(command);
-              setCopied("yes");
-            } catch {
-              setCopied("failed");
-            }
-          }}
-        >
-          <CopyIcon /> {copied === "yes" ? "Copied" : "Copy"}
-        </Button>
+        <CopyButton size="sm" testId="copy-enroll-command" copied={copied} onCopy={copy} />
       </div>
       <pre
         data-testid="enroll-command"
@@ -121,10 +108,7 @@ function CommandBox({ command }: { command: string }) {
       >
         {command}
       </pre>
-      <p role="status" className="mt-1 text-xs text-fg-muted">
-        {copied === "yes" && "Copied to the clipboard."}
-        {copied === "failed" && "The browser refused clipboard access; select the command and copy it by hand."}
-      </p>
+      <CopyStatus copied={copied} what="command" />
     </div>
   );
 }

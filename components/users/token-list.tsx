@@ -22,7 +22,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog, Dialog, DialogForm } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { FormError, SelectField, TextField } from "@/components/ui/field";
-import { CopyIcon } from "@/components/ui/icons";
+import { CopyButton, CopyStatus, useCopy } from "@/components/ui/copy-button";
 import { LoadingRows } from "@/components/ui/loading";
 import { PageHeader, Panel } from "@/components/ui/page-header";
 import { table } from "@/components/ui/table";
@@ -185,7 +185,7 @@ function CreateTokenDialog({ onClose }: { onClose: () => void }) {
 }
 
 function SecretBox({ secret }: { secret: string }) {
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  const { copied, copy } = useCopy(secret);
   return (
     <div>
       <label htmlFor="token-secret" className="mb-1 block text-xs font-medium text-fg-muted">
@@ -200,24 +200,9 @@ function SecretBox({ secret }: { secret: string }) {
           onFocus={(e) => e.target.select()}
           className="h-9 min-w-0 flex-1 rounded-md border border-line-strong bg-surface-2 px-2.5 font-mono text-[12.5px]"
         />
-        <Button
-          data-testid="copy-token-button"
-          onClick={async () => {
-            try {
-              await navigator.clipboard.writeText(secret);
-              setCopied("yes");
-            } catch {
-              setCopied("failed");
-            }
-          }}
-        >
-          <CopyIcon /> {copied === "yes" ? "Copied" : "Copy"}
-        </Button>
+        <CopyButton testId="copy-token-button" copied={copied} onCopy={copy} />
       </div>
-      <p role="status" className="mt-1 text-xs text-fg-muted">
-        {copied === "yes" && "Copied to the clipboard."}
-        {copied === "failed" && "The browser refused clipboard access; select the token and copy it by hand."}
-      </p>
+      <CopyStatus copied={copied} what="token" />
     </div>
   );
 }
