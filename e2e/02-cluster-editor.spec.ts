@@ -7,8 +7,9 @@
  * servers nested, and the API returns exactly what was entered.
  */
 import { expect, test } from "@playwright/test";
-import { addRealServer, addService } from "./helpers/editor";
-import { listServices, signInAsAdmin } from "./helpers/panel";
+import { addRealServer, addService, realServerDialog, realServerRow } from "./helpers/editor";
+import { ok } from "./helpers/api";
+import { createCluster, createService, listServices, signInAsAdmin } from "./helpers/panel";
 
 const WEB_VIP = "192.0.2.10";
 const MEDIA_VIP = "192.0.2.20";
@@ -153,4 +154,34 @@ test("the editor works from the keyboard: focus lands in the first field, Enter 
   await expect(page.getByTestId("new-service-button")).toBeFocused();
   const { items } = await listServices(api, clusterId);
   expect(items.map((s) => `${s.address}:${s.port}`)).toEqual(["203.0.113.80:443"]);
+});
+
+test("a host-backed real server can be saved before the host list has loaded", async ({ page }) => {
+  const api = await signInAsAdmin(page);
+  const cluster = await createCluster(api, "slow-hosts");
+  const host = ok(await api.mutate<{ id: string }>("hosts.create", { name: "web-slow", managementAddress: "198.51.100.40" }));
+  const service = await createService(api, cluster.id, { protocol: "TCP", address: "192.0.2.40", port: 80, scheduler: "wlc" });
+  ok(await api.mutate("realServers.create", { virtualServiceId: service.id, hostId: host.id, address: null, port: null, forwarding: "DR", weight: 1 }));
+
+  // Hold every request that carries hosts.list until the dialog has been saved.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route((url) => url.pathname.startsWith("/api/trpc/") && url.pathname.includes("hosts.list"), async (route) => {
+    await held;
+    await route.continue();
+  });
+
+  await page.goto(`/clusters/${cluster.id}`);
+  await realServerRow(page, "198.51.100.40", 80).getByRole("button", { name: /^Edit real server/ }).click();
+  const dialog = realServerDialog(page);
+  await dialog.getByLabel("Weight").fill("3");
+  await dialog.getByRole("button", { name: "Save real server" }).click();
+  try {
+    await expect(dialog).toBeHidden();
+  } finally {
+    release();
+  }
+  await expect(realServerRow(page, "198.51.100.40", 80).getByTestId("rs-weight")).toHaveText("3");
+  const { items } = await listServices(api, cluster.id);
+  expect(items[0].realServers.map((rs) => [rs.address, rs.weight])).toEqual([["198.51.100.40", 3]]);
 });

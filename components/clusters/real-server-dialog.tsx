@@ -79,10 +79,15 @@ function RealServerForm({ service, realServer, onDone }: { service: VirtualServi
     if (!input) return;
 
     // The same rules the server applies: port remap only with NAT, address family, thresholds, duplicates.
-    const address = fields.address !== null ? normaliseAddress(fields.address) : (selectedHost?.managementAddress ?? null);
+    // A host-backed server with an empty address field uses the host's address; until the host list
+    // has loaded that address is unknown here, so those checks are left to the server (same messages).
+    const hostAddress =
+      fields.hostId === null ? null : (selectedHost?.managementAddress ?? (realServer?.hostId === fields.hostId ? (realServer.host?.managementAddress ?? null) : null));
+    const address = fields.address !== null ? normaliseAddress(fields.address) : hostAddress;
+    const addressUnknown = address === null && fields.hostId !== null;
     const candidate = { ...fields, address, weight: weight ?? 1 };
     const siblings = service.realServers.filter((rs) => rs.id !== realServer?.id).map((rs) => ({ address: rs.address, port: rs.port }));
-    const issues = [
+    const issues = addressUnknown ? [] : [
       ...checkRealServer(service, candidate),
       ...checkRealServerDuplicates(service, [...siblings, candidate])
         .filter((issue) => issue.path[0] === siblings.length)
