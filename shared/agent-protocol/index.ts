@@ -13,6 +13,10 @@
  *   agent → "report"     AgentReport after every apply, every periodic drift check, every repair
  *   panel → "plan"       PlanRequest (ack: PlanReply) — dry run against the host's real state, nothing applied
  *   panel → "repair"     RepairRequest (ack: RepairAck) — re-apply the current desired state now
+ *   agent → "stats"      StatsFrame (ack: StatsAck) — 1 Hz IPVS counters/rates, compact (#5)
+ *   panel → "connections" ConnectionsRequest (ack: ConnectionsReply) — the connection table on demand (#5)
+ *   panel → "zero"       ZeroCountersRequest (ack: ZeroAck) — ipvsadm -Z (#5)
+ *   agent → "health"     HealthReport (ack: HealthAck) — health-check results and transitions (#6)
  *
  * Generations: the panel numbers each host's desired states 1, 2, 3…; an agent
  * ignores a push whose generation is lower than the one it already applied,
@@ -122,6 +126,136 @@ export const PlanReplySchema = z.strictObject({
 export const RepairRequestSchema = z.strictObject({});
 export const RepairAckSchema = z.strictObject({ accepted: z.boolean(), error: z.string().optional() });
 
+// ---------------------------------------------------------------------------
+// Live stats (issue #5). agent → "stats" (ack: StatsAck)
+//
+// Keys are the desired-state keys (shared/desired-state/resolve.ts serviceKey):
+// services "tcp 192.0.2.10:80", "udp [2001:db8::1]:53", "fwmark 5 ipv4";
+// destinations "10.0.0.11:80", "[2001:db8::11]:80".
+// Counters c = [conns, inpkts, outpkts, inbytes, outbytes], cumulative as the
+// kernel reports them; rates r = the same five per second since the previous
+// sample (never negative: a counter that went down restarted from zero; null on
+// the first sample of a service/destination). a = active, i = inactive connections.
+//
+// Compact: a frame with full=false lists only the entries that changed since
+// the previous frame the panel acknowledged (counters, a/i, or rates that were
+// non-zero); an entry that is absent is unchanged with zero rates. full=true
+// (first frame after connect, then every 60 s) lists everything; entries absent
+// from a full frame are gone. At most one frame is in flight: while waiting for
+// the ack the agent keeps only the latest sample (never a queue), and the next
+// frame is computed against the last acknowledged one.
+// ---------------------------------------------------------------------------
+const counters5 = z.tuple([z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative(), z.number().nonnegative()]);
+export const StatsEntrySchema = z.strictObject({
+  k: z.string().min(1).max(80),
+  c: counters5,
+  r: counters5.nullable(),
+  a: z.int().nonnegative(),
+  i: z.int().nonnegative(),
+});
+export const StatsServiceEntrySchema = StatsEntrySchema.extend({
+  /** destinations that changed (all of them when the frame is full) */
+  d: z.array(StatsEntrySchema).max(10_000),
+  /** destinations removed since the last acknowledged frame (non-full frames) */
+  gone: z.array(z.string()).max(10_000).optional(),
+});
+export const StatsFrameSchema = z.strictObject({
+  /** increases by one per frame sent on this connection */
+  seq: z.int().nonnegative(),
+  /** when the kernel was sampled, ms since the epoch (agent clock) */
+  at: z.number().int().positive(),
+  /** the agent's sampling interval */
+  intervalMs: z.int().min(100).max(3_600_000),
+  full: z.boolean(),
+  services: z.array(StatsServiceEntrySchema).max(100_000),
+  /** services removed since the last acknowledged frame (non-full frames) */
+  gone: z.array(z.string()).max(100_000).optional(),
+  /** /proc/net/ip_vs_stats; null without IPVS */
+  totals: z.strictObject({ c: counters5, r: counters5.nullable() }).nullable(),
+});
+export const StatsAckSchema = z.strictObject({ ok: z.boolean(), error: z.string().optional() });
+
+/** panel → "connections" (ack: ConnectionsReply): the director's connection table, like `ipvsadm -Lcn`. */
+export const ConnectionsRequestSchema = z.strictObject({
+  /** only connections of this virtual service (service key) */
+  service: z.string().max(80).optional(),
+  /** client address (exact) or prefix, e.g. "198.51.100." */
+  client: z.string().max(64).optional(),
+  /** ESTABLISHED, SYN_RECV, FIN_WAIT, TIME_WAIT, CLOSE, NONE (UDP), … */
+  state: z.string().max(20).optional(),
+  /** destination key "10.0.0.11:80" */
+  destination: z.string().max(64).optional(),
+  offset: z.int().min(0).default(0),
+  limit: z.int().min(1).max(500).default(100),
+});
+export const ConnectionRowSchema = z.strictObject({
+  protocol: z.string(),
+  /** "198.51.100.7:51234" */
+  client: z.string(),
+  /** virtual address:port, or "fwmark N" */
+  virtual: z.string(),
+  destination: z.string(),
+  state: z.string(),
+  /** seconds until the entry expires */
+  expiresIn: z.int().nonnegative(),
+});
+export const ConnectionsReplySchema = z.strictObject({
+  ok: z.boolean(),
+  /** connections matching the filter (before offset/limit) */
+  total: z.int().nonnegative(),
+  rows: z.array(ConnectionRowSchema),
+  error: z.string().optional(),
+});
+
+/** panel → "zero" (ack: ZeroAck): `ipvsadm -Z` for one service (key) or, without one, every service the agent owns. */
+export const ZeroCountersRequestSchema = z.strictObject({ service: z.string().max(80).optional() });
+export const ZeroAckSchema = z.strictObject({ ok: z.boolean(), error: z.string().optional() });
+
+// ---------------------------------------------------------------------------
+// Health (issue #6). agent → "health" (ack: HealthAck)
+// One entry per (service, destination) the agent checks. full=true (after
+// connect and every 60 s) lists every checked destination; otherwise only the
+// entries whose status changed or whose last result is new (the agent batches
+// results for ≤ 1 s, but sends a status transition at once).
+// ---------------------------------------------------------------------------
+export const HEALTH_STATUSES = ["up", "down", "unknown"] as const;
+export const HealthEntrySchema = z.strictObject({
+  service: z.string().min(1).max(80),
+  destination: z.string().min(1).max(64),
+  /** unknown = no result yet (a new destination starts as unknown and keeps its weight) */
+  status: z.enum(HEALTH_STATUSES),
+  /** when the status last changed (ISO) */
+  since: z.string().datetime(),
+  /** the last check: when, whether it passed, how long it took, why it failed */
+  lastCheckAt: z.string().datetime().nullable(),
+  lastOk: z.boolean().nullable(),
+  latencyMs: z.number().nonnegative().nullable(),
+  reason: z.string().max(500),
+  /** what the agent does to the kernel for it now */
+  action: z.enum(["none", "quiesced", "removed", "slow-start"]),
+});
+export const HealthReportSchema = z.strictObject({
+  at: z.string().datetime(),
+  full: z.boolean(),
+  entries: z.array(HealthEntrySchema).max(100_000),
+  /** sorry servers currently in the kernel, by service key */
+  sorryActive: z.array(z.string()).max(100_000).default([]),
+});
+export const HealthAckSchema = z.strictObject({ ok: z.boolean(), error: z.string().optional() });
+
+export type StatsEntry = z.infer<typeof StatsEntrySchema>;
+export type StatsServiceEntry = z.infer<typeof StatsServiceEntrySchema>;
+export type StatsFrame = z.infer<typeof StatsFrameSchema>;
+export type StatsAck = z.infer<typeof StatsAckSchema>;
+export type ConnectionsRequest = z.input<typeof ConnectionsRequestSchema>;
+export type ConnectionRow = z.infer<typeof ConnectionRowSchema>;
+export type ConnectionsReply = z.infer<typeof ConnectionsReplySchema>;
+export type ZeroCountersRequest = z.infer<typeof ZeroCountersRequestSchema>;
+export type ZeroAck = z.infer<typeof ZeroAckSchema>;
+export type HealthEntry = z.infer<typeof HealthEntrySchema>;
+export type HealthReport = z.input<typeof HealthReportSchema>;
+export type HealthAck = z.infer<typeof HealthAckSchema>;
+
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
 export type AgentAuth = z.infer<typeof AgentAuthSchema>;
@@ -144,4 +278,8 @@ export const AgentEvents = {
   report: "report",
   plan: "plan",
   repair: "repair",
+  stats: "stats",
+  connections: "connections",
+  zero: "zero",
+  health: "health",
 } as const;

@@ -65,6 +65,65 @@ export const PersistenceSchema = z.strictObject({
     .describe("-M: IPv4 services a dotted netmask (\"255.255.255.0\") or prefix length; IPv6 services a prefix length 1–128. Default: one client address."),
 });
 
+/**
+ * Health checking (issue #6), run by the agent on a director against every
+ * destination of the service. Results are never written back into the desired
+ * state: the agent overlays them on the kernel (weight 0 or no destination
+ * while down) and reports them on the "health" event.
+ */
+export const HEALTH_CHECK_TYPES = ["http", "https", "tcp", "exec", "dns"] as const;
+export type HealthCheckType = (typeof HEALTH_CHECK_TYPES)[number];
+export const DNS_QUERY_TYPES = ["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT", "PTR"] as const;
+export const HEALTH_CHECK_DEFAULTS = { intervalMs: 300, timeoutMs: 500, rise: 2, fall: 2 } as const;
+/** "200", "200-399", "200,301-302": each part a status 100–599 or a range of them. */
+export const HTTP_STATUS_PATTERN = /^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/;
+
+const healthCommon = {
+  intervalMs: z.int().min(100).max(3_600_000).default(HEALTH_CHECK_DEFAULTS.intervalMs).describe("time between the starts of two checks of one destination"),
+  timeoutMs: z.int().min(50).max(60_000).default(HEALTH_CHECK_DEFAULTS.timeoutMs).describe("a check that takes longer fails"),
+  rise: z.int().min(1).max(100).default(HEALTH_CHECK_DEFAULTS.rise).describe("consecutive successes before a down destination is up again"),
+  fall: z.int().min(1).max(100).default(HEALTH_CHECK_DEFAULTS.fall).describe("consecutive failures before an up destination is down"),
+  port: port.min(1).optional().describe("port to check; default the destination's port (required for fwmark services)"),
+};
+
+export const HealthCheckSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({
+      type: z.enum(["http", "https"]),
+      ...healthCommon,
+      path: z.string().regex(/^\/[^\s]*$/, { error: "path must start with / and contain no spaces" }).max(2048).default("/"),
+      host: z.string().min(1).max(253).regex(/^[^\s/]+$/, { error: "Host header must be a host name (optionally :port), no spaces or /" }).optional().describe("Host header; default the real server's address"),
+      expectStatus: z.string().regex(HTTP_STATUS_PATTERN, { error: "expected status must look like 200, 200-399 or 200,301-302" }).default("200-399"),
+      expectBody: z.string().min(1).max(1024).optional().describe("text (or regex when bodyIsRegex) the response body must contain"),
+      bodyIsRegex: z.boolean().default(false),
+      tlsVerify: z.boolean().default(false).describe("https: verify the certificate (off: real servers are usually addressed by IP)"),
+    }),
+    z.strictObject({ type: z.literal("tcp"), ...healthCommon }),
+    z.strictObject({
+      type: z.literal("exec"),
+      ...healthCommon,
+      command: z.string().regex(/^\/[^\s]+$/, { error: "command must be an absolute path without spaces (arguments go in args)" }).max(1024),
+      args: z.array(z.string().max(1024)).max(32).default([]).describe("after these the agent appends: real server address, real server port, VIP, VIP port"),
+    }),
+    z.strictObject({
+      type: z.literal("dns"),
+      ...healthCommon,
+      name: z.string().min(1).max(253).regex(/^[A-Za-z0-9_.-]+$/, { error: "must be a DNS name" }),
+      queryType: z.enum(DNS_QUERY_TYPES).default("A"),
+    }),
+  ],
+  { error: (i) => `unknown health check type ${JSON.stringify((i.input as { type?: unknown } | undefined)?.type)}: expected ${HEALTH_CHECK_TYPES.join(", ")}` },
+);
+
+export const SorryServerSchema = z
+  .strictObject({
+    address: ipText,
+    port: port.optional().describe("default the service port"),
+    forwarding: z.enum(FORWARDING_METHODS),
+  })
+  .describe("added (weight 1) only while every destination of the service is down; removed as soon as one is up");
+
 const serviceCommon = {
   scheduler: scheduler.describe("-s"),
   schedulerFlags: z
@@ -74,6 +133,10 @@ const serviceCommon = {
   persistence: PersistenceSchema.optional(),
   persistenceEngine: z.enum(PERSISTENCE_ENGINES).optional().describe("--pe (requires persistence)"),
   destinations: z.array(DestinationSchema),
+  healthCheck: HealthCheckSchema.optional().describe("no health check: destinations are always in the kernel with their weight"),
+  onFailure: z.enum(["quiesce", "remove"]).default("quiesce").describe("quiesce = weight 0 (existing connections finish); remove = delete the destination"),
+  slowStartSeconds: z.int().min(0).max(3600).default(0).describe("after recovery ramp the weight up over this many seconds (0 = at once)"),
+  sorryServer: SorryServerSchema.optional(),
 };
 
 export const AddressServiceSchema = z.strictObject({
@@ -172,3 +235,5 @@ export type FwmarkRule = z.output<typeof FwmarkRuleSchema>;
 export type DirectorAddress = z.output<typeof DirectorAddressSchema>;
 export type RealServerSetup = z.output<typeof RealServerSchema>;
 export type IpvsTimeouts = z.output<typeof IpvsTimeoutsSchema>;
+export type HealthCheck = z.output<typeof HealthCheckSchema>;
+export type SorryServer = z.output<typeof SorryServerSchema>;
