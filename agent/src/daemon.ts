@@ -11,8 +11,11 @@
 import { DesiredStateValidator } from "../../shared/desired-state/resolve";
 import { loadDesiredFile, parseDesiredDocument, type LoadedDesiredState } from "./desired";
 import { HostMismatchError, type ReconcileOutcome, type Reconciler } from "./reconciler";
+import type { ResolvedState } from "../../shared/desired-state/resolve";
+import type { Checker } from "./health/checkers";
+import { HealthMonitor, type HealthLogEvent } from "./health/monitor";
 
-export type ReconcileSource = "file" | "cache" | "periodic" | "panel" | "repair";
+export type ReconcileSource = "file" | "cache" | "periodic" | "panel" | "repair" | "health";
 
 export type DaemonEvent =
   | { event: "reconcile"; generation: number; source: ReconcileSource; ops: number; failed: number; converged: boolean; ms: number }
@@ -20,7 +23,8 @@ export type DaemonEvent =
   | { event: "waiting"; reason: string }
   | { event: "rejected"; source: string; message: string }
   | { event: "error"; source: ReconcileSource; message: string }
-  | { event: "stopping"; signal: string };
+  | { event: "stopping"; signal: string }
+  | HealthLogEvent;
 
 export interface DaemonOptions {
   desiredFile?: string;
@@ -29,6 +33,8 @@ export interface DaemonOptions {
   periodic?: boolean;
   log: (event: DaemonEvent) => void;
   now?: () => number;
+  /** health checks (agent/src/health/): the checker to use (tests) */
+  healthChecker?: Checker;
 }
 
 export class Daemon {
@@ -39,13 +45,39 @@ export class Daemon {
   /** the error of the last reconcile (null when it ran), e.g. a HostMismatchError */
   lastError: Error | null = null;
   private listeners: Array<(outcome: ReconcileOutcome, source: ReconcileSource) => void> = [];
-  /** remembers the last accepted document's services: a push that changes one service validates one service */
-  private readonly validator = new DesiredStateValidator();
+  /** remembers the last accepted document's services: a push that changes one service validates one service (and a delta push is relative to it) */
+  readonly validator = new DesiredStateValidator();
+
+  /** health checks of the current desired state; the kernel gets the effective state = desired + their overlay */
+  readonly health: HealthMonitor;
+  private healthFor: LoadedDesiredState | null = null;
+  private healthQueued = false;
 
   constructor(
     private readonly reconciler: Reconciler,
     private readonly options: DaemonOptions,
-  ) {}
+  ) {
+    // a health transition reconciles at once (coalesced: one queued health reconcile at a time)
+    const onChange = () => {
+      if (this.healthQueued || this.stopped || !this.desired) return;
+      this.healthQueued = true;
+      void this.enqueue("health", undefined);
+    };
+    this.health = new HealthMonitor({ log: options.log, onChange, checker: options.healthChecker });
+  }
+
+  /** What the kernel should hold now: the current desired state with the health overlay (null before any). */
+  effectiveDesired(): ResolvedState | null {
+    return this.desired ? this.health.effective(this.syncHealth(this.desired).resolved) : null;
+  }
+
+  private syncHealth(desired: LoadedDesiredState): LoadedDesiredState {
+    if (this.healthFor !== desired) {
+      this.health.update(desired);
+      this.healthFor = desired;
+    }
+    return desired;
+  }
 
   /** Loads and applies the initial desired state. Throws InvalidDesiredStateError when it is invalid (nothing touched). */
   async start(): Promise<void> {
@@ -82,6 +114,12 @@ export class Daemon {
     return this.enqueue(source, undefined);
   }
 
+  /** A desired state already validated with `this.validator` (the panel client's pushes, see panel/push.ts). */
+  applyLoaded(loaded: LoadedDesiredState, source: ReconcileSource): Promise<ReconcileOutcome | null> {
+    this.desired = loaded;
+    return this.enqueue(source, undefined);
+  }
+
   /** The desired state the daemon reconciles towards (null before any). */
   get current(): LoadedDesiredState | null {
     return this.desired;
@@ -114,6 +152,7 @@ export class Daemon {
   async stop(signal: string): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.health.stop();
     this.options.log({ event: "stopping", signal });
     await this.chain.catch(() => undefined);
   }
@@ -136,10 +175,11 @@ export class Daemon {
     if (this.stopped || !this.desired) return null;
     const now = this.options.now ?? (() => performance.now());
     const started = now();
-    const { document, resolved, text } = this.desired;
+    if (source === "health") this.healthQueued = false;
+    const { document, resolved, text } = this.syncHealth(this.desired);
     this.lastError = null;
     try {
-      const outcome = await this.reconciler.reconcile(resolved, document, { fresh, documentText: text });
+      const outcome = await this.reconciler.reconcile(this.health.effective(resolved), document, { fresh, documentText: text });
       this.options.log({
         event: "reconcile",
         generation: resolved.generation,

@@ -6,10 +6,11 @@
  *   randomization 0.5), also after the panel closed the connection (restart,
  *   revoke) or refused the handshake. `hello` (version, hostname, kernel
  *   capabilities, applied generation) on every (re)connect.
- * - `desired`: validated (DesiredPushSchema + validateDesiredState); a
- *   generation lower than the applied one is refused unless `force`; accepted
- *   pushes go to `daemon.setDesired(state, "panel")`, then a report (kind
- *   apply) with the per-op results and the drift the read-back still shows.
+ * - `desired`: whole or a delta against the document the daemon holds
+ *   (push.ts), validated once by the daemon's validator; a generation lower
+ *   than the applied one is refused unless `force`; accepted pushes go to
+ *   `daemon.applyLoaded(…, "panel")`, then a report (kind apply) with the
+ *   per-op results and the drift the read-back still shows.
  * - `plan`: dry run against a fresh read of the kernel and the ownership
  *   ledger (a separate Reconciler, so the daemon's cached state is untouched),
  *   between reconciles; nothing is applied.
@@ -28,7 +29,6 @@ import {
   AgentEvents,
   AgentHelloSchema,
   AgentReportSchema,
-  DesiredPushSchema,
   HelloAckSchema,
   PlanRequestSchema,
   type AgentReport,
@@ -46,6 +46,8 @@ import type { Op, OpResult } from "../model";
 import { plan } from "../plan/plan";
 import { HostMismatchError, Reconciler, type ReconcileOutcome } from "../reconciler";
 import { collectKernelInfo } from "./kernel-info";
+import { receivePush } from "./push";
+import { reportHealth } from "../health/report";
 
 export const DEFAULT_CHECK_INTERVAL_MS = 5000;
 export interface Backoff {
@@ -63,7 +65,7 @@ export type PanelEvent =
   | { event: "panel-disconnected"; reason: string }
   | { event: "panel-unreachable"; panel: string; message: string }
   | { event: "panel-refused"; panel: string; message: string; retryInMs: number }
-  | { event: "panel-push"; generation: number; accepted: boolean; error?: string }
+  | { event: "panel-push"; generation: number; accepted: boolean; delta?: boolean; error?: string }
   | { event: "panel-report"; kind: AgentReport["kind"]; generation: number | null; results: number; failed: number; drift: number; converged: boolean; error?: string }
   | { event: "panel-plan"; ops: number; error?: string }
   | { event: "panel-dropped"; message: string };
@@ -260,24 +262,18 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
   };
 
   const onDesired = (payload: unknown, ack: (a: DesiredAck) => void) => {
-    const refuse = (error: string, generation = 0) => {
-      log({ event: "panel-push", generation, accepted: false, error });
-      ack({ accepted: false, error });
-    };
-    const push = DesiredPushSchema.safeParse(payload);
-    if (!push.success) return refuse(`invalid push: ${issuesOf(push.error)}`);
-    const { generation, state, force } = push.data;
-    if (state.generation !== generation) return refuse(`the push is generation ${generation} but its state says ${state.generation}`, generation);
-    if (applied !== null && generation < applied && !force) return refuse(`stale generation ${generation}: generation ${applied} is already applied`, generation);
-    const valid = validateDesiredState(state);
-    if (!valid.ok) return refuse(`invalid desired state: ${formatIssues(valid.issues).split("\n").slice(0, 3).join("; ")}`, generation);
-    log({ event: "panel-push", generation, accepted: true });
+    // whole or delta (panel/push.ts): checked and validated once, with the daemon's validator
+    const decision = receivePush(daemon, payload, applied);
+    const { generation } = decision;
+    if (!decision.accepted) {
+      log({ event: "panel-push", generation, accepted: false, error: decision.error });
+      return ack({ accepted: false, error: decision.error });
+    }
+    log({ event: "panel-push", generation, accepted: true, ...(decision.delta ? { delta: true } : {}) });
     ack({ accepted: true });
-    // the document as the panel sent it (the parsed one carries filled-in defaults)
-    const document = (payload as { state: unknown }).state;
-    options.onPush?.({ generation, state: document });
+    options.onPush?.({ generation, state: decision.loaded.document });
     const started = performance.now();
-    track(daemon.setDesired(document, "panel").then((outcome) => reportOutcome("apply", generation, outcome, started)));
+    track(daemon.applyLoaded(decision.loaded, "panel").then((outcome) => reportOutcome("apply", generation, outcome, started)));
   };
 
   /** A dry run against a fresh read (own Reconciler: the daemon's cache and coverage stay as they are). */
@@ -292,7 +288,8 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
     if (!request.success) return fail(`invalid plan request: ${issuesOf(request.error)}`);
     const valid = validateDesiredState(request.data.state);
     if (!valid.ok) return fail(`invalid desired state: ${formatIssues(valid.issues).split("\n").slice(0, 3).join("; ")}`);
-    const desired = valid.resolved;
+    // planned against the effective state (desired + the current health overlay): a quiesced server is no change
+    const desired = daemon.health.preview(request.data.state, valid.resolved);
     const warnings: string[] = [];
     try {
       const ops = await dryRun(async (probe) => {
@@ -341,7 +338,9 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
       const current = daemon.current!;
       const generation = current.resolved.generation;
       try {
-        const ops = plan(current.resolved, await probe.readActual(current.resolved, "full"));
+        // the effective state (desired + health overlay): a quiesced or removed server is not drift
+        const effective = daemon.effectiveDesired() ?? current.resolved;
+        const ops = plan(effective, await probe.readActual(effective, "full"));
         // the daemon's cached view is stale now: the next apply plans against the kernel as it is
         if (ops.length > 0) reconciler.invalidate();
         return periodic(generation, ops);
@@ -398,6 +397,7 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
   socket.on(AgentEvents.plan, (payload: unknown, ack?: unknown) => void onPlan(payload, typeof ack === "function" ? (ack as (a: PlanReply) => void) : () => undefined));
   socket.on(AgentEvents.repair, (payload: unknown, ack?: unknown) => onRepair(payload, typeof ack === "function" ? (ack as (a: RepairAck) => void) : () => undefined));
 
+  const healthReports = reportHealth(socket, daemon.health, log);
   socket.connect();
 
   return {
@@ -413,6 +413,7 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
     close() {
       closed = true;
       stopChecks();
+      healthReports.close();
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = null;
       socket.disconnect();
