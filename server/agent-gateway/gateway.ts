@@ -27,6 +27,8 @@ import {
   DesiredAckSchema,
   PlanReplySchema,
   RepairAckSchema,
+  type DesiredAck,
+  type DesiredDeltaPush,
   type DesiredPush,
   type HelloAck,
 } from "@/shared/agent-protocol";
@@ -51,7 +53,8 @@ export interface AgentGatewayOptions {
 }
 
 /** `writes`: the tail of this connection's queue of database writes (see inOrder). */
-type AgentSocket = Socket & { data: { agent: AuthenticatedAgent; writes?: Promise<unknown> } };
+/** `pushed`: the last desired state this connection's agent accepted (the base of the next delta push). */
+type AgentSocket = Socket & { data: { agent: AuthenticatedAgent; writes?: Promise<unknown>; pushed?: { generation: number; state: unknown } } };
 
 function describeIssues(error: ZodError): string {
   return error.issues
@@ -181,22 +184,37 @@ export class LiveAgentGateway implements AgentGateway {
     }
   }
 
-  /** Pushes a desired state and records the agent's acknowledgement. */
+  /**
+   * Pushes a desired state and records the agent's acknowledgement. After the
+   * agent accepted one on this connection, the next goes as a delta against it
+   * (channel.wireFor); a refused delta is followed by the whole state.
+   */
   private async send(socket: AgentSocket, push: DesiredPush): Promise<void> {
+    const agent = socket.data.agent;
+    const delta = channel.wireFor(push, socket.data.pushed ?? null);
+    let ack = await this.emitPush(socket, delta ?? push);
+    if (ack && delta && !ack.accepted) ack = await this.emitPush(socket, push);
+    if (!ack) return;
+    if (ack.accepted) socket.data.pushed = { generation: push.generation, state: push.state };
+    const result = ack;
+    this.inOrder(socket, () => channel.recordPushAck(this.options.db, agent.hostId, push.generation, result));
+  }
+
+  private async emitPush(socket: AgentSocket, push: DesiredPush | DesiredDeltaPush): Promise<DesiredAck | null> {
     const agent = socket.data.agent;
     let reply: unknown;
     try {
       reply = await socket.timeout(PUSH_ACK_TIMEOUT_MS).emitWithAck(AgentEvents.desired, push);
     } catch {
       this.log(`agent-gateway: ${agent.hostName} did not acknowledge generation ${push.generation} within ${PUSH_ACK_TIMEOUT_MS / 1000} s`);
-      return;
+      return null;
     }
     const ack = DesiredAckSchema.safeParse(reply);
     if (!ack.success) {
       this.log(`agent-gateway: dropped an invalid desired-state ack from ${agent.hostName}: ${describeIssues(ack.error)}`);
-      return;
+      return null;
     }
-    this.inOrder(socket, () => channel.recordPushAck(this.options.db, agent.hostId, push.generation, ack.data));
+    return ack.data;
   }
 
   isOnline(hostId: string): boolean {

@@ -7,7 +7,8 @@ import type { Database } from "@/server/db";
 import * as agents from "@/server/repositories/agents";
 import { read, transaction } from "@/server/repositories/db";
 import * as revisions from "@/server/repositories/revisions";
-import type { AgentHello, AgentReport, DesiredPush } from "@/shared/agent-protocol";
+import type { AgentHello, AgentReport, DesiredDeltaPush, DesiredPush } from "@/shared/agent-protocol";
+import { deltaPushFor } from "@/shared/agent-protocol/delta";
 
 async function latestDeployment(db: Database, hostId: string) {
   return (await read(db, (q) => revisions.latestDeployments(q, [hostId]))).get(hostId) ?? null;
@@ -31,6 +32,15 @@ export async function pushForPublish(db: Database, hostId: string): Promise<Desi
 
 function toPush(d: revisions.DeploymentRow, force: boolean): DesiredPush {
   return { generation: d.generation, revisionId: d.revisionId, state: JSON.parse(d.desiredState), force };
+}
+
+/**
+ * What goes on the wire for `push` when the connection's agent accepted
+ * `base` last: a delta against it when that is clearly smaller, otherwise null
+ * (send `push` whole). See shared/agent-protocol/delta.ts.
+ */
+export function wireFor(push: DesiredPush, base: { generation: number; state: unknown } | null): DesiredDeltaPush | null {
+  return deltaPushFor(push, base);
 }
 
 /** Stores the hello; a deployment the agent says it already applied (report lost while the panel was down) is marked applied. */

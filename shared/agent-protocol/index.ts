@@ -9,7 +9,7 @@
  *   enroll (HTTP, once)  agent → POST /api/agent/enroll {token, hostname} → {hostId, credential}
  *   connect              handshake auth = AgentAuth; the panel refuses unknown/revoked credentials
  *   agent → "hello"      AgentHello (ack: HelloAck) — the panel replies with the current desired state
- *   panel → "desired"    DesiredPush (ack: DesiredAck) — the agent applies it, then sends a report
+ *   panel → "desired"    DesiredPush or DesiredDeltaPush (ack: DesiredAck) — the agent applies it, then sends a report
  *   agent → "report"     AgentReport after every apply, every periodic drift check, every repair
  *   panel → "plan"       PlanRequest (ack: PlanReply) — dry run against the host's real state, nothing applied
  *   panel → "repair"     RepairRequest (ack: RepairAck) — re-apply the current desired state now
@@ -86,6 +86,34 @@ export const DesiredPushSchema = z.strictObject({
   state: DesiredStateSchema,
   force: z.boolean().default(false),
 });
+/**
+ * A desired state relative to the one the agent holds (panel → "desired", same
+ * event as DesiredPush, told apart by `base`): the panel sends it only to an
+ * agent that accepted generation `base` on the same connection. `state` is the
+ * whole document except `ipvs.services`; `services` gives them relative to
+ * the base document's: a new entry (object), or `[from, count]` copying
+ * `count` of the base's entries from index `from`. The agent assembles and
+ * validates the document whole (only new entries are parsed again); when its
+ * current document is not generation `base` with `baseServices` services it
+ * refuses the push and nothing changes — the panel then sends the whole
+ * document (it does so after ANY refused delta, which also covers agents that
+ * predate deltas). Built by shared/agent-protocol/delta.ts.
+ */
+export const DesiredDeltaPushSchema = z.strictObject({
+  generation: z.number().int().positive(),
+  revisionId: z.string().nullable(),
+  force: z.boolean().default(false),
+  base: z.number().int().positive(),
+  baseServices: z.int().nonnegative(),
+  state: z.record(z.string(), z.unknown()),
+  services: z.array(z.union([z.tuple([z.int().nonnegative(), z.int().positive()]), z.record(z.string(), z.unknown())])).max(1_000_000),
+});
+/**
+ * What the agent checks of a whole push before its daemon validates `state`
+ * (once: DesiredStateValidator, the same rules as DesiredStateSchema +
+ * validateDesiredState).
+ */
+export const DesiredPushEnvelopeSchema = DesiredPushSchema.extend({ state: z.unknown() });
 export const DesiredAckSchema = z.strictObject({
   accepted: z.boolean(),
   /** why a push was refused (invalid for this host, stale generation …) */
@@ -263,6 +291,7 @@ export type KernelInfo = z.infer<typeof KernelInfoSchema>;
 export type AgentHello = z.infer<typeof AgentHelloSchema>;
 export type HelloAck = z.infer<typeof HelloAckSchema>;
 export type DesiredPush = z.input<typeof DesiredPushSchema>;
+export type DesiredDeltaPush = z.input<typeof DesiredDeltaPushSchema>;
 export type DesiredAck = z.infer<typeof DesiredAckSchema>;
 export type OpLine = z.infer<typeof OpLineSchema>;
 export type OpResultLine = z.infer<typeof OpResultLineSchema>;

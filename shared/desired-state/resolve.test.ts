@@ -333,3 +333,72 @@ describe("DesiredStateValidator: a stream of documents, unchanged services not v
     }
   });
 });
+
+describe("DesiredStateValidator.validateDelta: services relative to the last accepted document", () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => web({ address: `192.0.2.${i + 1}`, destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 1 }] }));
+  const withServices = (services: unknown[], generation = 1) => JSON.parse(JSON.stringify(base({ generation, ipvs: { services } })));
+  const shellOf = (document: { ipvs: Record<string, unknown> }) => {
+    const { services: _services, ...ipvs } = document.ipvs;
+    return { ...document, ipvs };
+  };
+
+  it("equals validating the assembled document whole (resolved, state, text); copied services are the same frozen objects", () => {
+    const validator = new DesiredStateValidator();
+    const first = validator.validate(withServices(many(30)));
+    if (!first.ok) throw new Error("expected valid");
+    expect(validator.base).toEqual({ generation: 1, services: 30 });
+    const services = many(30);
+    services[7] = { ...services[7], scheduler: "rr" };
+    const whole = withServices([...services, web({ address: "198.51.100.1" })], 2);
+    const delta = validator.validateDelta(shellOf(whole), [[0, 7], whole.ipvs.services[7], [8, 22], whole.ipvs.services[30]], { generation: 1, services: 30 });
+    const once = validateDesiredState(whole);
+    if (!delta.ok || !once.ok) throw new Error("expected valid");
+    expect(delta.resolved).toEqual(once.resolved);
+    expect(delta.state).toEqual(once.state);
+    expect(delta.document).toEqual(whole);
+    expect(JSON.parse(delta.text)).toEqual(whole);
+    expect(delta.reused).toBe(29);
+    expect(delta.resolved.ipvs.services[0]).toBe(first.resolved.ipvs.services[0]);
+    expect(delta.resolved.ipvs.services[7].scheduler).toBe("rr");
+    expect(validator.base).toEqual({ generation: 2, services: 31 });
+    // the next delta is relative to generation 2, and a whole document still works after deltas
+    const again = validator.validateDelta(shellOf(withServices([], 3)), [[0, 31]], { generation: 2, services: 31 });
+    expect(again.ok && again.reused).toBe(31);
+    const full = validator.validate(whole);
+    expect(full.ok && full.reused).toBe(31);
+  });
+
+  it("a base the validator does not hold: baseMismatch, nothing validated or remembered", () => {
+    const validator = new DesiredStateValidator();
+    expect(validator.validateDelta(shellOf(withServices([], 2)), [], { generation: 1, services: 0 })).toMatchObject({ ok: false, baseMismatch: true });
+    validator.validate(withServices(many(5)));
+    for (const base of [{ generation: 2, services: 5 }, { generation: 1, services: 4 }]) {
+      const result = validator.validateDelta(shellOf(withServices([], 3)), [[0, 5]], base);
+      expect(result).toMatchObject({ ok: false, baseMismatch: true, issues: [{ path: "(delta)", message: expect.stringMatching(/but the agent holds generation 1 with 5 services/) }] });
+    }
+    expect(validator.base).toEqual({ generation: 1, services: 5 });
+  });
+
+  it("an invalid delta is rejected whole and forgotten: bad entry at its assembled index, duplicate, run out of range, services in the shell", () => {
+    const validator = new DesiredStateValidator();
+    validator.validate(withServices(many(10)));
+    const b = { generation: 1, services: 10 };
+    const shell = shellOf(withServices([], 2));
+    const bad = validator.validateDelta(shell, [[0, 4], { ...many(10)[4], scheduler: "nope" }, [5, 5]], b);
+    expect(!bad.ok && bad.issues.map((i) => i.path)).toEqual(["ipvs.services[4].scheduler"]);
+    const duplicate = validator.validateDelta(shell, [[0, 10], many(10)[2]], b);
+    expect(!duplicate.ok && duplicate.issues[0].message).toMatch(/duplicate service tcp 192\.0\.2\.3:80 \(also ipvs\.services\[2\]\)/);
+    const outside = validator.validateDelta(shell, [[5, 6]], b);
+    expect(!outside.ok && outside.issues[0]).toMatchObject({ path: "(delta).services[0]", message: expect.stringMatching(/not a run \[from, count\] within the 10 services/) });
+    const malformed = validator.validateDelta(shell, [[0, 0]], b);
+    expect(malformed.ok).toBe(false);
+    const inShell = validator.validateDelta(withServices(many(10), 2), [[0, 10]], b);
+    expect(!inShell.ok && inShell.issues[0].path).toBe("ipvs.services");
+    const badShell = validator.validateDelta({ ...shell, sysctls: "x" }, [[0, 10]], b);
+    expect(!badShell.ok && badShell.issues[0].path).toBe("sysctls");
+    // nothing was remembered: the base is still generation 1, and a delta against it works
+    expect(validator.base).toEqual(b);
+    const ok = validator.validateDelta(shell, [[0, 10]], b);
+    expect(ok.ok && ok.reused).toBe(10);
+  });
+});

@@ -235,6 +235,21 @@ interface ValidatedService {
 
 export type IncrementalValidationResult = (ValidationResult & { ok: false }) | (ValidationResult & { ok: true; text: string; reused: number });
 
+/** Fewer entries than this that differ from the same position are simply validated again; more, and they are looked up by text (entries moved). */
+const MOVED_LOOKUP_THRESHOLD = 16;
+
+/**
+ * A desired state's `ipvs.services` given relative to the previous document
+ * (a delta push): each element is either a new entry or a run `[from, count]`
+ * that copies `count` entries of the previous document's services starting at
+ * index `from`.
+ */
+export type ServicesDelta = ReadonlyArray<readonly [number, number] | unknown>;
+
+export function isServicesRun(item: unknown): item is readonly [number, number] {
+  return Array.isArray(item) && item.length === 2 && Number.isSafeInteger(item[0]) && Number.isSafeInteger(item[1]);
+}
+
 /**
  * Validation for a stream of documents that mostly repeat the previous one
  * (the agent's daemon: every push carries the whole state of the host). A
@@ -247,13 +262,19 @@ export type IncrementalValidationResult = (ValidationResult & { ok: false }) | (
  * can find what changed by identity. Also returns the document's JSON text,
  * built from the entries' texts (the same JSON as JSON.stringify(input); the
  * keys of an unchanged entry keep the order they had when first seen).
+ * validateDelta takes a document whose services are given relative to the
+ * last accepted one (a delta push) and validates only the new entries.
  */
-/** Fewer entries than this that differ from the same position are simply validated again; more, and they are looked up by text (entries moved). */
-const MOVED_LOOKUP_THRESHOLD = 16;
-
 export class DesiredStateValidator {
   private previous: ValidatedService[] = [];
   private byText: Map<string, ValidatedService> | null = null;
+  /** the generation of the last accepted document (null before any) */
+  private previousGeneration: number | null = null;
+
+  /** Generation and service count of the last accepted document: what a delta is relative to. */
+  get base(): { generation: number; services: number } | null {
+    return this.previousGeneration === null ? null : { generation: this.previousGeneration, services: this.previous.length };
+  }
 
   validate(input: unknown): IncrementalValidationResult {
     const ipvs = isPlainObject(input) && isPlainObject(input.ipvs) ? input.ipvs : null;
@@ -280,8 +301,72 @@ export class DesiredStateValidator {
         else changed.push(i);
       }
     }
+    return this.finish(input as Record<string, unknown>, ipvs!, entries, reused, changed);
+  }
 
-    const partial = { ...(input as Record<string, unknown>), ipvs: { ...ipvs, services: changed.map((i) => entries[i]) } };
+  /**
+   * Validates a document given as `shell` (the whole document except
+   * `ipvs.services`) and `services` relative to the last accepted document
+   * (see ServicesDelta). Only the new entries are parsed and resolved; copied
+   * entries reuse their earlier result. All or nothing, like validate(): the
+   * result and issue paths are those of validateDesiredState on the
+   * assembled document, which comes back as `document`. A delta needs the
+   * previous document to be generation `base.generation` with
+   * `base.services` services; otherwise `baseMismatch` is set and nothing
+   * was validated (the sender should send the whole document).
+   */
+  validateDelta(
+    shell: unknown,
+    services: ServicesDelta,
+    base: { generation: number; services: number },
+  ): (IncrementalValidationResult & { ok: true; document: Record<string, unknown> }) | { ok: false; issues: DesiredStateIssue[]; baseMismatch?: true } {
+    const mine = this.base;
+    if (!mine || mine.generation !== base.generation || mine.services !== base.services) {
+      const have = mine ? `generation ${mine.generation} with ${mine.services} services` : "no desired state";
+      return {
+        ok: false,
+        baseMismatch: true,
+        issues: [{ path: "(delta)", message: `the delta is relative to generation ${base.generation} with ${base.services} services, but the agent holds ${have}` }],
+      };
+    }
+    if (!isPlainObject(shell)) return { ok: false, issues: [{ path: "(document)", message: "expected an object" }] };
+    if (shell.ipvs !== undefined && !isPlainObject(shell.ipvs)) return { ok: false, issues: [{ path: "ipvs", message: "expected an object" }] };
+    if (isPlainObject(shell.ipvs) && "services" in shell.ipvs) {
+      return { ok: false, issues: [{ path: "ipvs.services", message: "a delta carries the services separately; the document shell must not have them" }] };
+    }
+    const entries: unknown[] = [];
+    const reused: Array<ValidatedService | null> = [];
+    const changed: number[] = [];
+    for (let i = 0; i < services.length; i++) {
+      const item = services[i];
+      if (Array.isArray(item)) {
+        if (!isServicesRun(item) || item[0] < 0 || item[1] < 1 || item[0] + item[1] > this.previous.length) {
+          return { ok: false, issues: [{ path: `(delta).services[${i}]`, message: `${safeStringify(item)} is not a run [from, count] within the ${this.previous.length} services of generation ${base.generation}` }] };
+        }
+        for (let j = item[0]; j < item[0] + item[1]; j++) {
+          entries.push(this.previous[j].snapshot);
+          reused.push(this.previous[j]);
+        }
+      } else {
+        changed.push(entries.length);
+        entries.push(item);
+        reused.push(null);
+      }
+    }
+    const ipvs = { ...((shell.ipvs as Record<string, unknown> | undefined) ?? {}), services: entries };
+    const document = { ...shell, ipvs };
+    const result = this.finish(document, ipvs, entries, reused, changed);
+    return result.ok ? { ...result, document } : result;
+  }
+
+  private finish(
+    input: Record<string, unknown>,
+    ipvs: Record<string, unknown>,
+    entries: readonly unknown[],
+    reused: ReadonlyArray<ValidatedService | null>,
+    changed: number[],
+  ): IncrementalValidationResult {
+    const partial = { ...input, ipvs: { ...ipvs, services: changed.map((i) => entries[i]) } };
     const parsed = DesiredStateSchema.safeParse(partial);
     if (!parsed.success) {
       return {
@@ -320,9 +405,10 @@ export class DesiredStateValidator {
       }
     }
     this.previous = validated;
+    this.previousGeneration = state.generation;
     this.byText = null;
     const reusedCount = entries.length - changed.length;
-    return { ok: true, state, resolved, text: documentText(input as Record<string, unknown>, ipvs!, validated), reused: reusedCount };
+    return { ok: true, state, resolved, text: documentText(input, ipvs, validated), reused: reusedCount };
   }
 
   private textIndex(): Map<string, ValidatedService> {

@@ -107,6 +107,9 @@ class FakePanel {
   async push(generation: number, doc: unknown, force = false) {
     return DesiredAckSchema.parse(await this.socket!.timeout(5000).emitWithAck("desired", { generation, revisionId: null, state: doc, force }));
   }
+  async pushRaw(payload: unknown) {
+    return DesiredAckSchema.parse(await this.socket!.timeout(5000).emitWithAck("desired", payload));
+  }
   async plan(doc: unknown) {
     return PlanReplySchema.parse(await this.socket!.timeout(5000).emitWithAck("plan", { state: doc }));
   }
@@ -200,7 +203,7 @@ describe("connectToPanel", () => {
     await eventually(() => h.panel.reports.length === 1);
     const calls = h.kernel.calls.length;
     expect(await h.panel.push(1, state(1, 7))).toEqual({ accepted: false, error: "stale generation 1: generation 2 is already applied" });
-    expect((await h.panel.push(3, { ...state(3), ipvs: { services: [{ protocol: "tcp" }] } })).error).toMatch(/^invalid push: state\.ipvs\.services\.0/);
+    expect((await h.panel.push(3, { ...state(3), ipvs: { services: [{ protocol: "tcp" }] } })).error).toMatch(/^invalid desired state: ipvs\.services\[0\]\.address/);
     expect(await h.panel.push(3, state(4))).toEqual({ accepted: false, error: "the push is generation 3 but its state says 4" });
     expect((await h.panel.push(3, { ...state(3), ipvs: { services: [state(3).ipvs.services[0], state(3).ipvs.services[0]] } })).error).toMatch(/^invalid desired state: .*duplicate|^invalid desired state/);
     expect(h.kernel.calls.length).toBe(calls);
@@ -210,6 +213,53 @@ describe("connectToPanel", () => {
     await eventually(() => h.panel.reports.length === 2);
     expect(h.kernel.services.get("tcp 192.0.2.10:80")!.destinations[0].weight).toBe(7);
     expect(h.connection.appliedGeneration).toBe(1);
+  });
+
+  it("delta pushes: the same kernel and stored state as the whole push; a base the agent does not hold or an invalid delta is refused whole, nothing touched", async () => {
+    const two = (generation: number, weight = 1) => {
+      const doc = state(generation, weight);
+      doc.ipvs.services.push({ protocol: "tcp", address: "192.0.2.10", port: 443, scheduler: "rr", destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 1 }, { address: "10.0.0.12", forwarding: "dr", weight: 1 }] });
+      return doc;
+    };
+    const delta = (generation: number, base: number, baseServices: number, services: unknown[], weight = 1) => {
+      const { ipvs: _ipvs, ...rest } = two(generation, weight);
+      return { generation, revisionId: null, force: false, base, baseServices, state: { ...rest, ipvs: {} }, services };
+    };
+    // reference: the whole document, on its own agent
+    const whole = await setup();
+    await whole.connection.ready;
+    await whole.panel.push(1, two(1));
+    await whole.panel.push(2, two(2, 5));
+    await eventually(() => whole.panel.reports.length === 2);
+
+    const h = await setup();
+    await h.connection.ready;
+    await h.panel.push(1, two(1));
+    await eventually(() => h.panel.reports.length === 1);
+    const calls = h.kernel.calls.length;
+    // refused, nothing touched: wrong base generation, wrong base size, a run outside the base, an invalid new entry, a duplicate
+    expect(await h.panel.pushRaw(delta(2, 7, 2, [[0, 2]]))).toEqual({ accepted: false, error: expect.stringMatching(/relative to generation 7 with 2 services, but the agent holds generation 1 with 2 services: send the whole state$/) });
+    expect((await h.panel.pushRaw(delta(2, 1, 3, [[0, 2]]))).error).toMatch(/send the whole state$/);
+    expect((await h.panel.pushRaw(delta(2, 1, 2, [[1, 2]]))).error).toMatch(/^invalid desired state: \(delta\)\.services\[0\]: \[1,2\] is not a run/);
+    expect((await h.panel.pushRaw(delta(2, 1, 2, [{ protocol: "tcp" }, [1, 1]]))).error).toMatch(/^invalid desired state: ipvs\.services\[0\]\.address/);
+    expect((await h.panel.pushRaw(delta(2, 1, 2, [[0, 2], two(1).ipvs.services[1]]))).error).toMatch(/duplicate service tcp 192\.0\.2\.10:443/);
+    expect((await h.panel.pushRaw({ ...delta(2, 1, 2, [[0, 2]]), extra: 1 })).error).toMatch(/^invalid push/);
+    expect(h.kernel.calls.length).toBe(calls);
+    expect(h.panel.reports).toHaveLength(1);
+    // accepted: service 0 new (weight 5), service 1 copied
+    expect(await h.panel.pushRaw(delta(2, 1, 2, [two(2, 5).ipvs.services[0], [1, 1]], 5))).toEqual({ accepted: true });
+    const report = await eventually(() => h.panel.reports[1]);
+    expect(commands(report)).toEqual(["ok ipvsadm -e -t 192.0.2.10:80 -r 10.0.0.11:80 -g -w 5"]);
+    expect(report).toMatchObject({ generation: 2, converged: true, drift: [] });
+    expect(h.kernel.services).toEqual(whole.kernel.services);
+    expect(h.store.desired).toEqual(two(2, 5));
+    expect(h.events).toContainEqual({ event: "panel-push", generation: 2, accepted: true, delta: true });
+    // the next delta is relative to generation 2
+    expect(await h.panel.pushRaw(delta(3, 1, 2, [[0, 2]]))).toMatchObject({ accepted: false });
+    expect(await h.panel.pushRaw(delta(3, 2, 2, [[0, 2]], 5))).toEqual({ accepted: true });
+    await eventually(() => h.panel.reports.length === 3);
+    expect(h.panel.reports[2]).toMatchObject({ generation: 3, results: [], converged: true });
+    expect(h.connection.appliedGeneration).toBe(3);
   });
 
   it("a state that does not fit the host: accepted, then a report with the error; the kernel and the applied generation stay", async () => {
