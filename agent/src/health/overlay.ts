@@ -148,7 +148,7 @@ export interface ServiceOverlay {
 export function slowStartWeight(weight: number, elapsedMs: number, seconds: number): { weight: number; nextChangeAt: number | null } {
   const totalMs = seconds * 1000;
   if (weight === 0 || seconds <= 0 || elapsedMs >= totalMs) return { weight, nextChangeAt: null };
-  const stepMs = totalMs / (SLOW_START_STEPS + 1);
+  const stepMs = totalMs / SLOW_START_STEPS;
   const stepIndex = Math.max(0, Math.floor(elapsedMs / stepMs));
   return { weight: Math.max(1, Math.round((weight * (stepIndex + 1)) / (SLOW_START_STEPS + 1))), nextChangeAt: (stepIndex + 1) * stepMs };
 }
