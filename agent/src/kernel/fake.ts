@@ -6,15 +6,26 @@
  * table. Tests can add foreign objects, inject failures and count calls.
  */
 import type { IpvsService, ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
-import { sysctlPath } from "../../../shared/desired-state/resolve";
+import { serviceKey, sysctlPath } from "../../../shared/desired-state/resolve";
+import { formatEndpoint, ipv4ToHex } from "../../../shared/net";
 import type { IpvsTimeouts } from "../../../shared/desired-state/schema";
-import { parseRuleLine } from "../ipvsadm/rules";
+import { parseRuleLine, serviceSpec, type ServiceRef } from "../ipvsadm/rules";
 import type { ActualService, InterfaceState } from "../model";
 import { hashText, NFT_COMMENT } from "../plan/nft";
 import { KernelError, type Kernel, type ServiceHandle } from "./types";
 
 function clone<T>(value: T): T {
   return structuredClone(value);
+}
+
+export interface FakeCounters {
+  conns: number;
+  inpkts: number;
+  outpkts: number;
+  inbytes: number;
+  outbytes: number;
+  activeconns?: number;
+  inactconns?: number;
 }
 
 export interface FakeKernelOptions {
@@ -268,10 +279,89 @@ export class FakeKernel implements Kernel {
     },
   };
 
+  /**
+   * Counters for the stats listings, keyed "SERVICE" or "SERVICE|DESTINATION"
+   * (bump them with traffic()); active/inactive connections per destination;
+   * the connection table's /proc lines. `ipvsadm -Z` (stats.zero) clears a
+   * service's counters and its destinations'.
+   */
+  counters = new Map<string, FakeCounters>();
+  connectionLines: string[] = [];
+  private globalCounters: FakeCounters = { conns: 0, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0 };
+
+  /** Traffic through one destination of a service: counts on both, and on the host totals. */
+  traffic(service: string, destination: string, add: Partial<FakeCounters> & { activeconns?: number; inactconns?: number }) {
+    for (const key of [service, `${service}|${destination}`, null]) {
+      const c = key === null ? this.globalCounters : (this.counters.get(key) ?? { conns: 0, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0 });
+      for (const name of ["conns", "inpkts", "outpkts", "inbytes", "outbytes"] as const) c[name] += add[name] ?? 0;
+      if (key !== null) this.counters.set(key, c);
+    }
+    const d = this.counters.get(`${service}|${destination}`)!;
+    if (add.activeconns !== undefined) d.activeconns = add.activeconns;
+    if (add.inactconns !== undefined) d.inactconns = add.inactconns;
+  }
+
+  private async *connectionTable(): AsyncIterable<string> {
+    if (!this.ipvsAvailable) return;
+    yield "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData";
+    yield* this.connectionLines;
+  }
+
+  private countersOf(key: string): FakeCounters {
+    return this.counters.get(key) ?? { conns: 0, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0 };
+  }
+
   stats = {
-    procIpvs: async () => null,
-    procIpvsStats: async () => null,
-    listStats: async () => "",
+    /** /proc/net/ip_vs as the kernel writes it (hex addresses and ports) */
+    procIpvs: async (): Promise<string | null> => {
+      if (!this.ipvsAvailable) return null;
+      const hex = (address: string, port: number) =>
+        address.includes(":") ? `[${address}]:${port.toString(16).toUpperCase().padStart(4, "0")}` : `${ipv4ToHex(address)}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+      const lines = ["IP Virtual Server version 1.2.1 (size=4096)", "Prot LocalAddress:Port Scheduler Flags", "  -> RemoteAddress:Port Forward Weight ActiveConn InActConn"];
+      for (const s of this.services.values()) {
+        const where = s.protocol === "fwmark" ? s.fwmark.toString(16).toUpperCase().padStart(8, "0") : hex(s.address!, s.port);
+        lines.push(`${s.protocol === "fwmark" ? "FWM" : s.protocol.toUpperCase()}  ${where} ${s.scheduler} `);
+        for (const d of s.destinations) {
+          const c = this.countersOf(`${s.key}|${d.key}`);
+          lines.push(`  -> ${hex(d.address, d.port)}      ${{ dr: "Route", nat: "Masq", tun: "Tunnel" }[d.forwarding]}  ${d.weight}  ${c.activeconns ?? 0}  ${c.inactconns ?? 0}`);
+        }
+      }
+      return lines.join("\n") + "\n";
+    },
+    procIpvsStats: async (): Promise<string | null> => {
+      if (!this.ipvsAvailable) return null;
+      const g = this.globalCounters;
+      const row = (n: number[]) => n.map((v) => v.toString(16).toUpperCase().padStart(8)).join(" ");
+      return `   Total Incoming Outgoing         Incoming         Outgoing\n   Conns  Packets  Packets            Bytes            Bytes\n${row([g.conns, g.inpkts, g.outpkts, g.inbytes, g.outbytes])}\n\n Conns/s   Pkts/s   Pkts/s          Bytes/s          Bytes/s\n${row([0, 0, 0, 0, 0])}\n`;
+    },
+    /** `ipvsadm -Ln --stats --exact` */
+    listStats: async (): Promise<string> => {
+      this.requireIpvs();
+      const nums = (c: FakeCounters) => [c.conns, c.inpkts, c.outpkts, c.inbytes, c.outbytes].map((n) => String(n).padStart(8)).join(" ");
+      const lines = ["IP Virtual Server version 1.2.1 (size=4096)", "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes", "  -> RemoteAddress:Port"];
+      for (const s of this.services.values()) {
+        const name = s.protocol === "fwmark" ? `FWM  ${s.fwmark}${s.family === 6 ? " IPv6" : ""}` : `${s.protocol.toUpperCase()}  ${formatEndpoint(s.address!, s.port)}`;
+        lines.push(`${name} ${nums(this.countersOf(s.key))}`);
+        for (const d of s.destinations) lines.push(`  -> ${d.key} ${nums(this.countersOf(`${s.key}|${d.key}`))}`);
+      }
+      return lines.join("\n") + "\n";
+    },
+    connections: (): AsyncIterable<string> => this.connectionTable(),
+    zero: async (services: readonly ServiceRef[]) => {
+      this.requireIpvs();
+      for (const ref of services) {
+        const key = serviceKey(ref);
+        this.failIfInjected(`ipvsadm -Z ${serviceSpec(ref)}`);
+        if (!this.services.has(key)) throw new KernelError("No such service");
+        for (const k of [...this.counters.keys()]) {
+          if (k === key || k.startsWith(`${key}|`)) {
+            const c = this.counters.get(k)!;
+            this.counters.set(k, { conns: 0, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0, activeconns: c.activeconns, inactconns: c.inactconns });
+          }
+        }
+        this.calls.push(`ipvsadm -Z ${serviceSpec(ref)}`);
+      }
+    },
   };
 
   /** The table as `ipvsadm -Sn` would print it (with thresholds), sorted by key, for assertions. */

@@ -5,12 +5,13 @@
  * reads prefer /proc and writes are batched by the caller.
  */
 import { spawn } from "node:child_process";
-import { promises as fs } from "node:fs";
+import { createReadStream, promises as fs } from "node:fs";
+import { createInterface } from "node:readline";
 import type { ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
 import { sysctlPath } from "../../../shared/desired-state/resolve";
 import type { IpvsTimeouts } from "../../../shared/desired-state/schema";
 import { fromList, fromProc, learnHz, parseIpvsList, parseProcIpvs } from "../ipvsadm/listing";
-import { serviceSpec } from "../ipvsadm/rules";
+import { serviceSpec, type ServiceRef } from "../ipvsadm/rules";
 import type { ActualService, InterfaceState } from "../model";
 import { hashText, NFT_COMMENT, NFT_FAMILY, NFT_TABLE } from "../plan/nft";
 import { KernelError, type IpvsKernel, type Kernel, type NetKernel, type NftKernel, type ServiceHandle, type SysctlKernel, type StatsKernel } from "./types";
@@ -250,6 +251,29 @@ export class LinuxStats implements StatsKernel {
 
   listStats(): Promise<string> {
     return mustRun("ipvsadm", ["-Ln", "--stats", "--exact"]);
+  }
+
+  async *connections(): AsyncIterable<string> {
+    // line by line: a busy director's table is far larger than a page of it
+    if (!(await exists("/proc/net/ip_vs_conn"))) return;
+    const stream = createReadStream("/proc/net/ip_vs_conn", { encoding: "utf8" });
+    try {
+      yield* createInterface({ input: stream, crlfDelay: Infinity });
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  async zero(services: readonly ServiceRef[]): Promise<void> {
+    if (services.length === 0) return;
+    if (services.length === 1) {
+      await mustRun("ipvsadm", ["-Z", ...splitArgs(serviceSpec(services[0]))]);
+      return;
+    }
+    // ipvsadm -R goes on after a failing line and still exits 0: any error output is a failure
+    const result = await runCommand("ipvsadm", ["-R"], services.map((s) => `-Z ${serviceSpec(s)}\n`).join(""));
+    const errors = (result.stderr || (result.code !== 0 ? result.stdout : "")).trim();
+    if (result.code !== 0 || errors) throw new KernelError(`ipvsadm -R (-Z of ${services.length} services): ${errors || `exit code ${result.code}`}`, "ipvsadm -R");
   }
 }
 

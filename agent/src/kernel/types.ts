@@ -72,6 +72,10 @@ export interface StatsKernel {
   procIpvsStats(): Promise<string | null>;
   /** `ipvsadm -Ln --stats --exact` */
   listStats(): Promise<string>;
+  /** the lines of /proc/net/ip_vs_conn (both families; there is no ip_vs_conn6), streamed; none without IPVS */
+  connections(): AsyncIterable<string>;
+  /** `ipvsadm -Z` for exactly these services (one process); never the whole table. Throws KernelError. */
+  zero(services: readonly ServiceRef[]): Promise<void>;
 }
 
 export interface Kernel {

@@ -126,7 +126,7 @@ export class StatsSampler {
   private previous: StatsSample | null = null;
 
   constructor(
-    private readonly kernel: StatsKernel,
+    private readonly kernel: Pick<StatsKernel, "procIpvs" | "procIpvsStats" | "listStats">,
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
