@@ -644,6 +644,7 @@ function resolveService(
       lowerThreshold: d.lowerThreshold,
     });
   });
+  checkHealth(service, family, port, destinations, path, report);
   if (before.count > 0) return null;
 
   const resolved: IpvsService = {
@@ -661,6 +662,43 @@ function resolveService(
   };
   resolved.key = serviceKey(resolved);
   return resolved;
+}
+
+/** Health check, failure action and sorry server of one service (issue #6): what the schema alone cannot see. */
+function checkHealth(
+  service: VirtualService,
+  family: IpFamily,
+  port: number,
+  destinations: IpvsDestination[],
+  path: string,
+  report: (path: string, message: string) => void,
+): void {
+  const check = service.healthCheck;
+  if (check) {
+    if (service.protocol === "fwmark" && check.type !== "exec" && check.port === undefined && destinations.some((d) => d.port === 0)) {
+      report(`${path}.healthCheck.port`, "a fwmark service's destinations have no port: give the health check a port");
+    }
+    if ((check.type === "http" || check.type === "https") && check.expectBody && check.bodyIsRegex) {
+      try {
+        new RegExp(check.expectBody);
+      } catch (error) {
+        report(`${path}.healthCheck.expectBody`, `not a valid regular expression: ${(error as Error).message}`);
+      }
+    }
+  }
+  const sorry = service.sorryServer;
+  if (!sorry) return;
+  const spath = `${path}.sorryServer`;
+  const normalized = normalizeIp(sorry.address);
+  if (!normalized) return report(`${spath}.address`, `${JSON.stringify(sorry.address)} is not an IP address`);
+  const sfamily = normalized.includes(":") ? 6 : 4;
+  if (sfamily !== family) return report(`${spath}.address`, `${normalized} is IPv${sfamily} but the service is IPv${family}`);
+  const sport = sorry.port ?? port;
+  if (sorry.forwarding !== "nat" && sport !== port) {
+    return report(`${spath}.port`, `${sorry.forwarding.toUpperCase()} forwarding cannot change the port (service port ${port}, sorry server port ${sport}): use "forwarding": "nat"`);
+  }
+  const key = formatEndpoint(normalized, sport);
+  if (destinations.some((d) => d.key === key)) report(spath, `the sorry server ${key} is also a real server of the service`);
 }
 
 /**
