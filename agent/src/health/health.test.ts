@@ -420,3 +420,35 @@ describe("daemon with health checks (fake kernel, scripted checker)", () => {
     await h.daemon.stop("SIGTERM");
   });
 });
+
+describe("desired-state validation of health checks and sorry servers (shared/desired-state/resolve.ts)", () => {
+  const issues = (service: Record<string, unknown>) => {
+    const v = validateDesiredState(doc(service));
+    return v.ok ? [] : v.issues.map((i) => `${i.path}: ${i.message}`);
+  };
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ["unknown check type", { healthCheck: { type: "icmp" } }, /unknown health check type "icmp"/],
+    ["bad status set", { healthCheck: { type: "http", expectStatus: "2xx" } }, /expected status must look like 200, 200-399/],
+    ["relative exec command", { healthCheck: { type: "exec", command: "check.sh" } }, /command must be an absolute path/],
+    ["invalid body regex", { healthCheck: { type: "http", expectBody: "(", bodyIsRegex: true } }, /healthCheck.expectBody: not a valid regular expression/],
+    ["interval too short", { healthCheck: { type: "tcp", intervalMs: 10 } }, /healthCheck.intervalMs/],
+    ["sorry server of the other family", { sorryServer: { address: "2001:db8::9", forwarding: "dr" } }, /sorryServer.address: 2001:db8::9 is IPv6 but the service is IPv4/],
+    ["DR sorry server on another port", { sorryServer: { address: "10.0.0.99", port: 8080, forwarding: "dr" } }, /sorryServer.port: DR forwarding cannot change the port/],
+    ["sorry server that is a real server", { sorryServer: { address: "10.0.0.11", forwarding: "dr" } }, /the sorry server 10.0.0.11:80 is also a real server/],
+  ])("rejects %s", (_name, service, message) => {
+    expect(issues(service).join("\n")).toMatch(message);
+  });
+  it("rejects a fwmark service's check without a port, accepts it with one", () => {
+    const fwmark = (healthCheck: Record<string, unknown>) => {
+      const d = doc({});
+      d.ipvs.services = [{ protocol: "fwmark", fwmark: 5, family: "ipv4", scheduler: "rr", destinations: [{ address: "10.0.0.11", forwarding: "dr" }], healthCheck } as never];
+      const v = validateDesiredState(d);
+      return v.ok ? "ok" : v.issues.map((i) => `${i.path}: ${i.message}`).join("\n");
+    };
+    expect(fwmark({ type: "tcp" })).toMatch(/healthCheck.port: a fwmark service's destinations have no port/);
+    expect(fwmark({ type: "tcp", port: 443 })).toBe("ok");
+  });
+  it("accepts the defaults (timeout 500 ms > interval 300 ms is fine: runs never overlap)", () => {
+    expect(issues({ healthCheck: { type: "http" }, sorryServer: { address: "10.0.0.99", forwarding: "nat", port: 8080 } })).toEqual([]);
+  });
+});
