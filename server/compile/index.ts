@@ -19,7 +19,7 @@
  * compile bug, reported as an error lint).
  */
 import type { KernelInfo } from "@/shared/agent-protocol";
-import { DESIRED_STATE_SCHEMA_VERSION, validateDesiredState, type DesiredStateInput, type ResolvedState } from "@/shared/desired-state";
+import { DESIRED_STATE_SCHEMA_VERSION, HEALTH_CHECK_DEFAULTS, validateDesiredState, type DesiredStateInput, type ResolvedState } from "@/shared/desired-state";
 import { normalizeIp, parseCidr } from "@/shared/net";
 import type { ClusterSnapshot, Lint, SnapshotService } from "@/shared/revisions";
 import { endpointLabel, virtualServiceLabel } from "@/shared/cluster/rules";
@@ -40,7 +40,15 @@ export interface CompileHostInfo {
 export interface CompileInput {
   clusters: ClusterSnapshot[];
   hosts: CompileHostInfo[];
+  /**
+   * Real servers with an active drain (issue #6): published with weight 0.
+   * Drains are operational overrides, not part of any revision's snapshot.
+   */
+  drainedRealServerIds?: Iterable<string>;
 }
+
+/** Set on a director when a persistent service is health-checked or has a drained real server (see healthSysctls). */
+export const EXPIRE_QUIESCENT_TEMPLATE = "net.ipv4.vs.expire_quiescent_template";
 
 export type HostRole = "director" | "realServer";
 
@@ -78,6 +86,52 @@ function ipvsKey(s: SnapshotService): string {
   return s.protocol === "FWMARK" ? `fwmark ${s.fwmark} ${s.family}` : `${s.protocol.toLowerCase()} ${endpointLabel(s.address, s.port)}`;
 }
 
+type HealthCheckInput = NonNullable<IpvsServiceInput["healthCheck"]>;
+
+/** The panel's health check → the desired state's (null fields omitted, agent defaults not relied on). */
+export function toDesiredHealthCheck(hc: NonNullable<SnapshotService["healthCheck"]>): HealthCheckInput {
+  const common = { intervalMs: hc.intervalMs, timeoutMs: hc.timeoutMs, rise: hc.rise, fall: hc.fall, ...(hc.port !== null ? { port: hc.port } : {}) };
+  switch (hc.type) {
+    case "http":
+    case "https":
+      return {
+        type: hc.type,
+        ...common,
+        path: hc.path,
+        ...(hc.host !== null ? { host: hc.host } : {}),
+        expectStatus: hc.expectStatus,
+        ...(hc.expectBody !== null ? { expectBody: hc.expectBody } : {}),
+        bodyIsRegex: hc.bodyIsRegex,
+        tlsVerify: hc.tlsVerify,
+      };
+    case "tcp":
+      return { type: "tcp", ...common };
+    case "exec":
+      return { type: "exec", ...common, command: hc.command, args: hc.args };
+    case "dns":
+      return { type: "dns", ...common, name: hc.name, queryType: hc.queryType };
+  }
+}
+
+function healthFields(s: SnapshotService) {
+  const sorry = s.sorryServer;
+  return {
+    ...(s.healthCheck ? { healthCheck: toDesiredHealthCheck(s.healthCheck) } : {}),
+    // defaults are left out: a service without health settings compiles to exactly what it did before #6
+    ...(s.onFailure === "REMOVE" ? { onFailure: "remove" as const } : {}),
+    ...(s.slowStartSeconds ? { slowStartSeconds: s.slowStartSeconds } : {}),
+    ...(sorry
+      ? {
+          sorryServer: {
+            address: sorry.address,
+            ...(sorry.forwarding === "NAT" && sorry.port !== null ? { port: sorry.port } : {}),
+            forwarding: sorry.forwarding === "DR" ? ("dr" as const) : sorry.forwarding === "NAT" ? ("nat" as const) : ("tun" as const),
+          },
+        }
+      : {}),
+  };
+}
+
 function toIpvsService(s: SnapshotService, destinations: DestinationInput[]): IpvsServiceInput {
   const common = {
     scheduler: s.scheduler,
@@ -87,6 +141,7 @@ function toIpvsService(s: SnapshotService, destinations: DestinationInput[]): Ip
       : {}),
     ...(s.persistenceEngine !== null && s.persistenceTimeout !== null ? { persistenceEngine: s.persistenceEngine } : {}),
     destinations,
+    ...healthFields(s),
   };
   if (s.protocol === "FWMARK") return { protocol: "fwmark", fwmark: s.fwmark!, family: s.family, ...common };
   return { protocol: s.protocol === "TCP" ? "tcp" : "udp", address: s.address, port: s.port!, ...common };
@@ -96,6 +151,7 @@ const familyOf = (address: string): "ipv4" | "ipv6" => (address.includes(":") ? 
 
 export function compile(input: CompileInput): CompileOutput {
   const hostsById = new Map(input.hosts.map((h) => [h.id, h]));
+  const drained = new Set(input.drainedRealServerIds ?? []);
   const acc = new Map<string, HostAccumulator>();
   const lints: Lint[] = [];
   const hostOf = (id: string) => {
@@ -131,12 +187,23 @@ export function compile(input: CompileInput): CompileOutput {
           address: r.address,
           ...(r.forwarding === "NAT" && r.port !== null ? { port: r.port } : {}),
           forwarding: r.forwarding === "DR" ? "dr" : r.forwarding === "NAT" ? "nat" : "tun",
-          weight: r.weight,
+          // a drained real server takes no new connections; its existing ones finish
+          weight: drained.has(r.id) ? 0 : r.weight,
           upperThreshold: r.upperThreshold,
           lowerThreshold: r.lowerThreshold,
         });
       }
-      const hasNat = destinations.some((d) => d.forwarding === "nat");
+      const hasNat = destinations.some((d) => d.forwarding === "nat") || (s.sorryServer?.forwarding === "NAT" && s.healthCheck !== undefined);
+      if (s.sorryServer && familyOf(s.sorryServer.address) !== s.family) {
+        lint("error", `${clusterName}: the sorry server ${s.sorryServer.address} of ${label} is ${familyOf(s.sorryServer.address) === "ipv6" ? "IPv6" : "IPv4"} but the VIP is not; use a sorry server of the VIP's family`);
+      }
+      if (s.sorryServer && !s.healthCheck && snapshot.directors.length > 0) {
+        lint("warning", `${clusterName}: ${label} has a sorry server but no health check; the sorry server only takes over when a check finds every real server down`);
+      }
+      // Quiesced (weight 0) destinations of a persistent service keep receiving the clients whose
+      // persistence template points at them unless the kernel expires those templates.
+      const quiescesPersistent =
+        s.persistenceTimeout !== null && ((s.healthCheck !== undefined && s.onFailure !== "REMOVE") || enabledServers.some((r) => drained.has(r.id)));
 
       // Directors: the service, its VIP, forwarding for NAT, the mark rule.
       for (const d of snapshot.directors) {
@@ -147,7 +214,10 @@ export function compile(input: CompileInput): CompileOutput {
           lint("error", `${nameOf(d.hostId, d.hostName)} directs ${key} in both ${existing.clusterName} and ${clusterName}; one host can carry an IPVS service once — change one of them`, d.hostId);
           continue;
         }
-        a.services.set(key, { service: toIpvsService(s, destinations), clusterName });
+        const service = toIpvsService(s, destinations);
+        if (s.sorryServer && familyOf(s.sorryServer.address) !== s.family) delete service.sorryServer;
+        a.services.set(key, { service, clusterName });
+        if (quiescesPersistent) a.sysctls.set(EXPIRE_QUIESCENT_TEMPLATE, 1);
         a.addresses.set(`${d.vipInterface} ${s.address}`, { interface: d.vipInterface, address: s.address });
         if (hasNat) a.sysctls.set(s.family === "ipv6" ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward", 1);
         if (s.protocol === "FWMARK" && s.markProtocol) {
@@ -253,7 +323,31 @@ export function describeState(state: HostDesiredState | null): string[] {
   if (!state) return [];
   const result = validateDesiredState({ ...state, generation: 1 });
   if (!result.ok) return result.issues.map((i) => `invalid ${i.path}: ${i.message}`);
-  return describeResolved(result.resolved);
+  return [...describeResolved(result.resolved), ...describeHealth(state, result.resolved)];
+}
+
+/** "health tcp 192.0.2.10:80 http GET /health …" lines: the resolved form has no health fields, the document has them in service order. */
+function describeHealth(state: HostDesiredState, r: ResolvedState): string[] {
+  const lines: string[] = [];
+  state.ipvs.services.forEach((s, i) => {
+    const key = r.ipvs.services[i]?.key ?? `service ${i}`;
+    const hc = s.healthCheck;
+    if (hc) {
+      const port = hc.port !== undefined ? ` port ${hc.port}` : "";
+      const timing = `every ${hc.intervalMs ?? HEALTH_CHECK_DEFAULTS.intervalMs}ms timeout ${hc.timeoutMs ?? HEALTH_CHECK_DEFAULTS.timeoutMs}ms rise ${hc.rise ?? HEALTH_CHECK_DEFAULTS.rise} fall ${hc.fall ?? HEALTH_CHECK_DEFAULTS.fall}`;
+      const what =
+        hc.type === "http" || hc.type === "https"
+          ? `${hc.type} GET ${hc.path ?? "/"}${hc.host ? ` host ${hc.host}` : ""} expect ${hc.expectStatus ?? "200-399"}${hc.expectBody ? ` body ${hc.bodyIsRegex ? "~" : "has"} ${JSON.stringify(hc.expectBody)}` : ""}${hc.type === "https" && hc.tlsVerify ? " verify" : ""}`
+          : hc.type === "exec"
+            ? `exec ${[hc.command, ...(hc.args ?? [])].join(" ")}`
+            : hc.type === "dns"
+              ? `dns ${hc.queryType ?? "A"} ${hc.name}`
+              : "tcp connect";
+      lines.push(`health ${key} ${what}${port} ${timing} on-failure ${s.onFailure ?? "quiesce"}${s.slowStartSeconds ? ` slow-start ${s.slowStartSeconds}s` : ""}`);
+    }
+    if (s.sorryServer) lines.push(`sorry ${key} -> ${s.sorryServer.address}${s.sorryServer.port !== undefined ? `:${s.sorryServer.port}` : ""} ${s.sorryServer.forwarding}`);
+  });
+  return lines;
 }
 
 function describeResolved(r: ResolvedState): string[] {

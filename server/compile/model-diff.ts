@@ -4,6 +4,7 @@
  * field-level before → after. PURE.
  */
 import { endpointLabel, virtualServiceLabel } from "@/shared/cluster/rules";
+import { healthCheckSummary } from "@/shared/cluster/health";
 import type { ClusterSnapshot, FieldChange, ModelChange, SnapshotRealServer, SnapshotService } from "@/shared/revisions";
 import type { HostRole } from "./index";
 
@@ -29,7 +30,18 @@ function allFields<T extends object>(value: T, fields: (keyof T)[], side: "befor
     .filter((c) => (side === "before" ? c.before : c.after) !== null && (side === "before" ? c.before : c.after) !== "");
 }
 
-const SERVICE_FIELDS: (keyof SnapshotService)[] = [
+/** A service as the diff compares it: health settings as one readable line each (absent = the default). */
+type ServiceView = Omit<SnapshotService, "healthCheck" | "sorryServer"> & { healthCheck?: string; sorryServer?: string };
+function view(s: SnapshotService): ServiceView {
+  const { healthCheck, sorryServer, ...rest } = s;
+  return {
+    ...rest,
+    ...(healthCheck ? { healthCheck: healthCheckSummary(healthCheck) } : {}),
+    ...(sorryServer ? { sorryServer: `${endpointLabel(sorryServer.address, sorryServer.port)} ${sorryServer.forwarding}` } : {}),
+  };
+}
+
+const SERVICE_FIELDS: (keyof ServiceView)[] = [
   "protocol",
   "address",
   "port",
@@ -43,6 +55,10 @@ const SERVICE_FIELDS: (keyof SnapshotService)[] = [
   "persistenceEngine",
   "description",
   "enabled",
+  "healthCheck",
+  "onFailure",
+  "slowStartSeconds",
+  "sorryServer",
 ];
 const REAL_SERVER_FIELDS: (keyof SnapshotRealServer)[] = ["hostName", "address", "port", "forwarding", "weight", "upperThreshold", "lowerThreshold", "enabled"];
 
@@ -76,13 +92,13 @@ export function modelDiff(before: ClusterSnapshot | null, after: ClusterSnapshot
     const label = virtualServiceLabel(s);
     const old = sBefore.get(s.id);
     if (!old) {
-      changes.push({ kind: "added", entity: "service", id: s.id, label, parentLabel: null, fields: allFields(s, SERVICE_FIELDS, "after") });
+      changes.push({ kind: "added", entity: "service", id: s.id, label, parentLabel: null, fields: allFields(view(s), SERVICE_FIELDS, "after") });
       for (const r of s.realServers) {
         changes.push({ kind: "added", entity: "realServer", id: r.id, label: rsLabel(r), parentLabel: label, fields: allFields(r, REAL_SERVER_FIELDS, "after") });
       }
       continue;
     }
-    const fields = fieldChanges(old, s, SERVICE_FIELDS);
+    const fields = fieldChanges(view(old), view(s), SERVICE_FIELDS);
     if (fields.length > 0) changes.push({ kind: "changed", entity: "service", id: s.id, label, parentLabel: null, fields });
     const rBefore = new Map(old.realServers.map((r) => [r.id, r]));
     const rAfter = new Map(s.realServers.map((r) => [r.id, r]));
@@ -100,7 +116,7 @@ export function modelDiff(before: ClusterSnapshot | null, after: ClusterSnapshot
   }
   for (const s of before?.services ?? []) {
     if (!sAfter.has(s.id)) {
-      changes.push({ kind: "removed", entity: "service", id: s.id, label: virtualServiceLabel(s), parentLabel: null, fields: allFields(s, SERVICE_FIELDS, "before") });
+      changes.push({ kind: "removed", entity: "service", id: s.id, label: virtualServiceLabel(s), parentLabel: null, fields: allFields(view(s), SERVICE_FIELDS, "before") });
     }
   }
   return changes;

@@ -5,6 +5,8 @@ import { clusterSnapshotSchema, type ClusterSnapshot, type DeploymentStatus } fr
 import { parseKernelInfo } from "./hosts";
 import { parseMarkPorts, refreshSearchText, type RealServerData, type VirtualServiceData } from "./services";
 import { iso, isoOrNull, type Tx } from "./db";
+import { healthCheckSelect, serviceHealthColumns, serviceHealthOf, toHealthCheckRow } from "./health";
+import type { ServiceHealthFields } from "@/shared/cluster";
 
 // --- snapshots ------------------------------------------------------------------
 
@@ -19,7 +21,10 @@ export async function loadClusterSnapshot(q: Tx, clusterId: string): Promise<Clu
       directors: { orderBy: { id: "asc" }, select: { id: true, hostId: true, vipInterface: true, priority: true, host: { select: { name: true } } } },
       services: {
         orderBy: { id: "asc" },
-        include: { realServers: { orderBy: { id: "asc" }, include: { host: { select: { name: true } } } } },
+        include: {
+          healthCheck: { select: healthCheckSelect },
+          realServers: { orderBy: { id: "asc" }, include: { host: { select: { name: true } } } },
+        },
       },
     },
   });
@@ -43,6 +48,7 @@ export async function loadClusterSnapshot(q: Tx, clusterId: string): Promise<Clu
       persistenceEngine: s.persistenceEngine as PersistenceEngine | null,
       description: s.description,
       enabled: s.enabled,
+      ...snapshotHealth(serviceHealthOf(s)),
       realServers: s.realServers.map((r) => ({
         id: r.id,
         hostId: r.hostId,
@@ -56,6 +62,16 @@ export async function loadClusterSnapshot(q: Tx, clusterId: string): Promise<Clu
         enabled: r.enabled,
       })),
     })),
+  };
+}
+
+/** Health settings as a snapshot carries them: only what differs from the defaults (keeps old draft hashes valid). */
+export function snapshotHealth(h: ServiceHealthFields) {
+  return {
+    ...(h.healthCheck ? { healthCheck: h.healthCheck } : {}),
+    ...(h.onFailure !== "QUIESCE" ? { onFailure: h.onFailure } : {}),
+    ...(h.slowStartSeconds !== 0 ? { slowStartSeconds: h.slowStartSeconds } : {}),
+    ...(h.sorryServer ? { sorryServer: h.sorryServer } : {}),
   };
 }
 
@@ -293,6 +309,7 @@ export async function failDeployment(tx: Tx, hostId: string, generation: number,
 export interface RestoredService {
   id: string;
   data: VirtualServiceData;
+  health: ServiceHealthFields;
   realServers: { id: string; data: RealServerData }[];
 }
 
@@ -320,6 +337,8 @@ export async function restoreClusterTables(
         clusterId,
         schedulerFlags: s.data.schedulerFlags.join(","),
         markPorts: s.data.markPorts.join(","),
+        ...serviceHealthColumns(s.health),
+        ...(s.health.healthCheck ? { healthCheck: { create: toHealthCheckRow(s.health.healthCheck) } } : {}),
         realServers: { create: s.realServers.map((r) => ({ ...r.data, id: r.id })) },
       },
     });

@@ -1,6 +1,7 @@
 /** Virtual services and their real servers. */
 import type { MarkProtocol, PersistenceEngine, Protocol, RealServer, Scheduler, VirtualService, ForwardingMethod } from "@/shared/cluster";
 import { iso, type Tx } from "./db";
+import { healthCheckSelect, serviceHealthOf, type HealthCheckRow } from "./health";
 
 /** Stored fields of a virtual service (address already canonical). */
 export interface VirtualServiceData {
@@ -34,7 +35,10 @@ export interface RealServerData {
   endpointKey: string;
 }
 
-const realServerInclude = { host: { select: { id: true, name: true, managementAddress: true } } } as const;
+const realServerInclude = {
+  host: { select: { id: true, name: true, managementAddress: true } },
+  drain: { select: { startedAt: true, timeoutSeconds: true, startedByName: true } },
+} as const;
 
 type RealServerRow = {
   id: string;
@@ -50,6 +54,7 @@ type RealServerRow = {
   createdAt: Date;
   updatedAt: Date;
   host: { id: string; name: string; managementAddress: string } | null;
+  drain: { startedAt: Date; timeoutSeconds: number; startedByName: string } | null;
 };
 
 function toRealServer(r: RealServerRow): RealServer {
@@ -67,6 +72,7 @@ function toRealServer(r: RealServerRow): RealServer {
     enabled: r.enabled,
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
+    drain: r.drain ? { startedAt: iso(r.drain.startedAt), timeoutSeconds: r.drain.timeoutSeconds, startedByName: r.drain.startedByName } : null,
   };
 }
 
@@ -87,6 +93,12 @@ type ServiceRow = {
   markPorts: string;
   description: string;
   enabled: boolean;
+  onFailure: string;
+  slowStartSeconds: number;
+  sorryAddress: string | null;
+  sorryPort: number | null;
+  sorryForwarding: string | null;
+  healthCheck: HealthCheckRow | null;
   createdAt: Date;
   updatedAt: Date;
   realServers: RealServerRow[];
@@ -110,6 +122,7 @@ function toService(r: ServiceRow): VirtualService {
     markPorts: parseMarkPorts(r.markPorts),
     description: r.description,
     enabled: r.enabled,
+    ...serviceHealthOf(r),
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
     realServers: r.realServers.map(toRealServer),
@@ -117,6 +130,7 @@ function toService(r: ServiceRow): VirtualService {
 }
 
 const serviceInclude = {
+  healthCheck: { select: healthCheckSelect },
   realServers: { include: realServerInclude, orderBy: [{ address: "asc" as const }, { port: "asc" as const }] },
 };
 

@@ -19,6 +19,7 @@ import { hostAgentStatus } from "@/server/repositories/agents";
 import { findClusterByName } from "@/server/repositories/clusters";
 import { ConstraintError, read, serializableTransaction, snapshotRead, type Tx } from "@/server/repositories/db";
 import * as repo from "@/server/repositories/revisions";
+import { listDrainedRealServerIds } from "@/server/repositories/health";
 import { findEndpointInOtherClusters } from "@/server/repositories/services";
 import { endpointLabel, virtualServiceFieldsSchema } from "@/shared/cluster";
 import { DESIRED_STATE_SCHEMA_VERSION } from "@/shared/desired-state";
@@ -50,7 +51,7 @@ function emptyState(hostName: string): HostDesiredState {
   return { schemaVersion: DESIRED_STATE_SCHEMA_VERSION, host: hostName, ipvs: { services: [] }, addresses: [], realServer: null, sysctls: {}, fwmarks: [] };
 }
 
-function stateOfDeployment(d: repo.DeploymentRow | undefined): HostDesiredState | null {
+export function stateOfDeployment(d: repo.DeploymentRow | undefined): HostDesiredState | null {
   if (!d) return null;
   const { generation: _g, ...state } = JSON.parse(d.desiredState) as HostDesiredState & { generation: number };
   return state;
@@ -71,7 +72,8 @@ async function compileCluster(q: Tx, clusterId: string, draft: ClusterSnapshot):
   const appliedSnapshot = applied ? repo.parseSnapshot(applied.snapshot) : null;
   const others = await repo.latestSnapshotsOfOtherClusters(q, clusterId);
   const hostRows = await repo.listHostsForCompile(q);
-  const output = compile({ clusters: [...others, draft], hosts: hostRows });
+  // active drains stay in force across applies (operational overrides, docs/revisions.md)
+  const output = compile({ clusters: [...others, draft], hosts: hostRows, drainedRealServerIds: await listDrainedRealServerIds(q) });
   const involved = hostsOfSnapshot(appliedSnapshot);
   for (const [id, entry] of hostsOfSnapshot(draft)) {
     const known = involved.get(id);
@@ -298,6 +300,7 @@ async function restoreTables(tx: Tx, snapshot: ClusterSnapshot, number: number):
     services.push({
       id: s.id,
       data: serviceData(fields),
+      health: { healthCheck: s.healthCheck ?? null, onFailure: s.onFailure ?? "QUIESCE", slowStartSeconds: s.slowStartSeconds ?? 0, sorryServer: s.sorryServer ?? null },
       realServers: s.realServers.map((r) => ({ id: r.id, data: realServerData(fields, { ...r, address: r.address }) })),
     });
   }

@@ -35,6 +35,7 @@ import type { z } from "zod";
 import type { ServiceContext } from "./actor";
 import { recordAudit, snapshot } from "./audit";
 import { conflict, invalid, notFound } from "./errors";
+import { NO_HEALTH, assertExecAllowed, describeHealthChange, mergeHealth, validateHealth, writeHealth } from "./health-checks";
 
 export async function listServices(db: Database, input: z.output<typeof virtualServiceListInput>): Promise<VirtualServicePage> {
   const page = await read(db, async (q) => {
@@ -140,7 +141,9 @@ export async function createService(
   ctx: ServiceContext,
   input: z.output<typeof virtualServiceCreateInput>,
 ): Promise<VirtualService> {
-  const { clusterId, realServers, ...fields } = input;
+  const { clusterId, realServers, healthCheck, onFailure, slowStartSeconds, sorryServer, ...fields } = input;
+  const health = { healthCheck, onFailure, slowStartSeconds, sorryServer };
+  assertExecAllowed(ctx.actor, null, healthCheck);
   return serializableTransaction(ctx.db, async (tx) => {
     const cluster = await findCluster(tx, clusterId);
     if (!cluster) throw notFound("Cluster");
@@ -160,6 +163,7 @@ export async function createService(
       issues.push(...checkRealServerDuplicates(fields, resolved).map((x) => ({ path: ["realServers", ...x.path], message: x.message })));
     }
     if (issues.length > 0) throw invalid(issues);
+    validateHealth(fields, health, resolved);
     // Serializable (PostgreSQL): two clusters cannot claim the same VIP:port concurrently.
     await checkServiceConflicts(tx, clusterId, fields, null);
 
@@ -169,6 +173,9 @@ export async function createService(
       serviceData(fields),
       resolved.map((rs) => realServerData(fields, rs)),
     );
+    if (health.healthCheck || health.sorryServer || health.onFailure !== NO_HEALTH.onFailure || health.slowStartSeconds !== 0) {
+      await writeHealth(tx, id, health);
+    }
     const created = (await repo.getService(tx, id))!;
     await recordAudit(tx, ctx.actor, {
       action: "virtualService.create",
@@ -191,7 +198,10 @@ export async function updateService(
     const before = await repo.getService(tx, input.id);
     if (!before) throw notFound("Virtual service");
     const cluster = (await findCluster(tx, before.clusterId))!;
-    const { id: _id, ...patch } = input;
+    const { id: _id, healthCheck, onFailure, slowStartSeconds, sorryServer, ...patch } = input;
+    const healthBefore = { healthCheck: before.healthCheck, onFailure: before.onFailure, slowStartSeconds: before.slowStartSeconds, sorryServer: before.sorryServer };
+    const health = mergeHealth(healthBefore, { healthCheck, onFailure, slowStartSeconds, sorryServer });
+    assertExecAllowed(ctx.actor, before.healthCheck, health.healthCheck);
     const definedPatch = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const parsed = virtualServiceFieldsSchema.safeParse({ ...serviceFieldsOf(before), ...definedPatch });
     if (!parsed.success) {
@@ -213,9 +223,12 @@ export async function updateService(
       issues.push({ path: ["port"], message: `Two real servers would become the same endpoint: ${x.message}` });
     }
     if (issues.length > 0) throw invalid(issues);
+    validateHealth(fields, health, before.realServers);
     await checkServiceConflicts(tx, before.clusterId, fields, before.id);
 
     await repo.updateService(tx, before.id, serviceData(fields));
+    const healthChanges = describeHealthChange(healthBefore, health);
+    if (healthChanges.length > 0) await writeHealth(tx, before.id, health);
     for (const rs of before.realServers) {
       const key = realServerEndpointKey(fields, rs);
       if (key !== realServerEndpointKey(before, rs)) await repo.setRealServerEndpointKey(tx, rs.id, key);
@@ -227,7 +240,7 @@ export async function updateService(
       entityId: before.id,
       clusterId: cluster.id,
       clusterName: cluster.name,
-      summary: `Updated ${virtualServiceLabel(after)} in ${cluster.name}`,
+      summary: `Updated ${virtualServiceLabel(after)} in ${cluster.name}${healthChanges.length > 0 ? `: ${healthChanges.join(", ")}` : ""}`,
       before: serviceFieldsSnapshot(before),
       after: serviceFieldsSnapshot(after),
     });

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { FORWARDING_METHODS, MARK_PROTOCOLS, PERSISTENCE_ENGINES, PROTOCOLS, ROLES, SCHEDULERS } from "./constants";
+import { ON_FAILURE_ACTIONS, drainDto, healthCheckDto, sorryServerDto } from "./health";
 
 const isoDate = z.string();
 
@@ -72,6 +73,8 @@ export const realServerDto = z.object({
   enabled: z.boolean(),
   createdAt: isoDate,
   updatedAt: isoDate,
+  /** an active drain (weight 0 published without a revision), null when not draining */
+  drain: drainDto.nullable(),
 });
 export type RealServer = z.infer<typeof realServerDto>;
 
@@ -94,6 +97,12 @@ export const virtualServiceDto = z.object({
   markPorts: z.array(z.number().int()),
   description: z.string(),
   enabled: z.boolean(),
+  /** the agent's health check of every real server (null: none; destinations keep their weight) */
+  healthCheck: healthCheckDto.nullable(),
+  onFailure: z.enum(ON_FAILURE_ACTIONS),
+  slowStartSeconds: z.number().int(),
+  /** takes over while every real server is down */
+  sorryServer: sorryServerDto.nullable(),
   createdAt: isoDate,
   updatedAt: isoDate,
   realServers: z.array(realServerDto),

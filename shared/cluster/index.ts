@@ -3,4 +3,5 @@ export * from "./address";
 export * from "./constants";
 export * from "./rules";
 export * from "./schemas";
+export * from "./health";
 export * from "./dto";

@@ -24,6 +24,7 @@ import {
   AUDIT_ENTITY_TYPES,
 } from "./constants";
 import { addIssues, checkRealServer, checkRealServerDuplicates, checkVirtualService } from "./rules";
+import { checkServiceHealth, serviceHealthShape, serviceHealthUpdateShape } from "./health";
 
 // ---------------------------------------------------------------------------
 // Building blocks
@@ -254,10 +255,12 @@ export const virtualServiceCreateInput = z
   .object({
     clusterId: idSchema,
     ...virtualServiceShape,
+    ...serviceHealthShape,
     realServers: z.array(realServerFieldsSchema).max(1000, "At most 1000 real servers per service").default([]),
   })
   .superRefine((vs, ctx) => {
     addIssues(ctx, checkVirtualService(vs));
+    addIssues(ctx, checkServiceHealth(vs, vs, vs.realServers));
     vs.realServers.forEach((rs, i) => {
       if (rs.hostId === null && rs.address === null) {
         ctx.addIssue({ code: "custom", path: ["realServers", i, "address"], message: "Choose a host or enter an address" });
@@ -285,6 +288,8 @@ export const virtualServiceUpdateInput = z.object({
   markPorts: markPortsSchema.optional(),
   description: descriptionSchema.optional(),
   enabled: z.boolean().optional(),
+  /** Health check, on-failure action, slow start, sorry server (issue #6); omitted = unchanged, null = none. */
+  ...serviceHealthUpdateShape,
 });
 
 export const virtualServiceListInput = z.object({

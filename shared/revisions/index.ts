@@ -13,6 +13,7 @@
 import { z } from "zod";
 import { OpLineSchema, OpResultLineSchema } from "../agent-protocol";
 import { FORWARDING_METHODS, LIMITS, MARK_PROTOCOLS, PERSISTENCE_ENGINES, PROTOCOLS, SCHEDULERS } from "../cluster/constants";
+import { ON_FAILURE_ACTIONS, healthCheckDto, sorryServerDto } from "../cluster/health";
 
 const isoDate = z.string();
 const id = z.string({ error: "Missing id" }).min(1, "Missing id").max(64, "Invalid id");
@@ -51,6 +52,17 @@ export const snapshotServiceSchema = z.object({
   persistenceEngine: z.enum(PERSISTENCE_ENGINES).nullable(),
   description: z.string(),
   enabled: z.boolean(),
+  /*
+   * Health settings (issue #6). Present only when not the default, so the
+   * snapshot (and the draftHash) of a service without them is exactly what it
+   * was before health checks existed: revisions applied earlier stay "not changed".
+   */
+  healthCheck: healthCheckDto.optional(),
+  /** absent = QUIESCE */
+  onFailure: z.enum(ON_FAILURE_ACTIONS).optional(),
+  /** absent = 0 */
+  slowStartSeconds: z.number().int().optional(),
+  sorryServer: sorryServerDto.optional(),
   realServers: z.array(snapshotRealServerSchema),
 });
 export type SnapshotService = z.infer<typeof snapshotServiceSchema>;
