@@ -16,7 +16,7 @@ export const RANGE_SPEC: Record<StatsRange, { label: string; spanMs: number }> =
   "7d": { label: "7 d", spanMs: 7 * 86_400_000 },
 };
 
-export type Measure = "conns" | "packets" | "inbytes" | "outbytes" | "active" | "inactive";
+export type Measure = "conns" | "packets" | "inpkts" | "outpkts" | "inbytes" | "outbytes" | "active" | "inactive";
 
 /** One measure of a point: packets = in + out (ipvsadm --rate prints both; the chart shows their sum). */
 export function pick(p: StatsPoint, m: Measure): number {
@@ -25,6 +25,10 @@ export function pick(p: StatsPoint, m: Measure): number {
       return p.rates.conns;
     case "packets":
       return p.rates.inpkts + p.rates.outpkts;
+    case "inpkts":
+      return p.rates.inpkts;
+    case "outpkts":
+      return p.rates.outpkts;
     case "inbytes":
       return p.rates.inbytes;
     case "outbytes":
@@ -146,3 +150,24 @@ function prefixMask(prefix: number, full: number): string {
 
 /** ipvsadm's Forward column. */
 export const FORWARD_WORD = { DR: "Route", NAT: "Masq", TUN: "Tunnel" } as const;
+
+/**
+ * Union of two windows by time (`b` wins at equal t), oldest first, trimmed to
+ * `windowMs` before the newest point: history read after a reconnect fills the
+ * gap without dropping frames that arrived meanwhile.
+ */
+export function mergeWindow(a: readonly StatsPoint[], b: readonly StatsPoint[], windowMs: number): StatsPoint[] {
+  const byT = new Map<number, StatsPoint>();
+  for (const p of a) byT.set(p.t, p);
+  for (const p of b) byT.set(p.t, p);
+  const all = [...byT.values()].sort((x, y) => x.t - y.t);
+  const newest = all.length ? all[all.length - 1].t : 0;
+  return all.filter((p) => p.t >= newest - windowMs);
+}
+
+/** mergeWindow per id; ids only in one side keep their points. */
+export function mergeSeries(a: ReadonlyMap<string, StatsPoint[]>, b: ReadonlyMap<string, StatsPoint[]>, windowMs: number): Map<string, StatsPoint[]> {
+  const out = new Map(a);
+  for (const [id, pts] of b) out.set(id, mergeWindow(a.get(id) ?? [], pts, windowMs));
+  return out;
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StatsPoint } from "@/shared/live";
 import { formatCount, formatRate, formatTick, formatTimeTick, lastSeenText, siNumber, timeStep } from "./format";
-import { appendEntries, appendWindow, ipvsadmServiceLine, lastValue, maxGapFor, pick, toXY } from "./series";
+import { clientFilterError, expireText } from "./connections";
+import { appendEntries, appendWindow, ipvsadmServiceLine, lastValue, maxGapFor, mergeSeries, mergeWindow, pick, toXY } from "./series";
 
 const pt = (t: number, conns = 0, extra: Partial<StatsPoint> = {}): StatsPoint => ({
   t,
@@ -68,6 +69,8 @@ describe("series", () => {
     const p = pt(1, 3, { active: 7, inactive: 2 });
     expect(pick(p, "conns")).toBe(3);
     expect(pick(p, "packets")).toBe(9);
+    expect(pick(p, "inpkts")).toBe(6);
+    expect(pick(p, "outpkts")).toBe(3);
     expect(pick(p, "inbytes")).toBe(300);
     expect(pick(p, "outbytes")).toBe(3000);
     expect(pick(p, "active")).toBe(7);
@@ -134,5 +137,37 @@ describe("timeStep", () => {
   ])("span %d ms -> step %d ms", (span, step) => {
     expect(timeStep(span)).toBe(step);
     expect(span / timeStep(span)).toBeLessThanOrEqual(6);
+  });
+});
+
+describe("connection table helpers", () => {
+  it("formats the expiry like ipvsadm -Lcn", () => {
+    expect(expireText(0)).toBe("00:00");
+    expect(expireText(59)).toBe("00:59");
+    expect(expireText(119)).toBe("01:59");
+    expect(expireText(900)).toBe("15:00");
+  });
+  it("accepts an address or its beginning as the client filter, nothing else", () => {
+    expect(clientFilterError("")).toBeNull();
+    expect(clientFilterError("198.51.100.")).toBeNull();
+    expect(clientFilterError("198.51.100.7")).toBeNull();
+    expect(clientFilterError("2001:db8:")).toBeNull();
+    expect(clientFilterError("198.51.100.7; rm")).toMatch(/address/);
+    expect(clientFilterError("x".repeat(65))).toMatch(/64/);
+  });
+});
+
+describe("mergeWindow", () => {
+  it("fills a gap from history without losing frames that arrived meanwhile", () => {
+    const live = [pt(8000, 8), pt(9000, 9)];
+    const history = [pt(5000, 5), pt(6000, 6), pt(7000, 7), pt(8000, 80)];
+    expect(mergeWindow(live, history, 10_000).map((p) => [p.t, p.rates.conns])).toEqual([[5000, 5], [6000, 6], [7000, 7], [8000, 80], [9000, 9]]);
+    expect(mergeWindow(live, history, 2000).map((p) => p.t)).toEqual([7000, 8000, 9000]);
+    expect(mergeWindow([], [], 1000)).toEqual([]);
+  });
+  it("merges per id", () => {
+    const m = mergeSeries(new Map([["a", [pt(2000)]], ["b", [pt(1000)]]]), new Map([["a", [pt(1000)]], ["c", [pt(3000)]]]), 60_000);
+    expect([...m.keys()].sort()).toEqual(["a", "b", "c"]);
+    expect(m.get("a")!.map((p) => p.t)).toEqual([1000, 2000]);
   });
 });
