@@ -1,0 +1,209 @@
+/**
+ * Live stats (issue #5): what the stats pipeline reads to map agent keys to
+ * ids, and the 1-minute rollups it writes, prunes and charts.
+ */
+import { read, transaction, type Tx } from "./db";
+import type { Database } from "@/server/db";
+
+// --- mapping: what a director runs -------------------------------------------------
+
+export interface HostStatsInfo {
+  id: string;
+  name: string;
+  appliedGeneration: number | null;
+  lastSeenAt: Date | null;
+}
+
+export async function hostStatsInfo(q: Tx, hostIds: string[]): Promise<Map<string, HostStatsInfo>> {
+  const rows = await q.host.findMany({ where: { id: { in: hostIds } }, select: { id: true, name: true, appliedGeneration: true, lastSeenAt: true } });
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export interface DeploymentSource {
+  desiredState: string;
+  createdAt: Date;
+  /** the cluster whose revision created this deployment */
+  clusterId: string;
+}
+
+export async function deploymentSource(q: Tx, hostId: string, generation: number): Promise<DeploymentSource | null> {
+  const d = await q.hostDeployment.findUnique({
+    where: { hostId_generation: { hostId, generation } },
+    select: { desiredState: true, createdAt: true, revision: { select: { clusterId: true } } },
+  });
+  return d ? { desiredState: d.desiredState, createdAt: d.createdAt, clusterId: d.revision.clusterId } : null;
+}
+
+export async function clusterIdsDirectedBy(q: Tx, hostId: string): Promise<string[]> {
+  const rows = await q.clusterDirector.findMany({ where: { hostId }, select: { clusterId: true } });
+  return rows.map((r) => r.clusterId);
+}
+
+/** The cluster's revision that was current at `at` (the newest created at or before it). */
+export async function revisionAt(q: Tx, clusterId: string, at: Date): Promise<{ id: string; snapshot: string } | null> {
+  return q.revision.findFirst({ where: { clusterId, createdAt: { lte: at } }, orderBy: { number: "desc" }, select: { id: true, snapshot: true } });
+}
+
+// --- what the live view and tRPC show ----------------------------------------------
+
+export interface ClusterStatsInfo {
+  id: string;
+  name: string;
+  hosts: { hostId: string; name: string; role: "director" | "real-server"; lastSeenAt: Date | null }[];
+  services: { id: string; protocol: string; address: string; port: number | null; fwmark: number | null; enabled: boolean }[];
+}
+
+export async function clusterStatsInfo(q: Tx, clusterId: string): Promise<ClusterStatsInfo | null> {
+  const c = await q.cluster.findUnique({
+    where: { id: clusterId },
+    select: {
+      id: true,
+      name: true,
+      directors: { select: { host: { select: { id: true, name: true, lastSeenAt: true } } } },
+      services: {
+        orderBy: { sortKey: "asc" },
+        select: { id: true, protocol: true, address: true, port: true, fwmark: true, enabled: true, realServers: { select: { host: { select: { id: true, name: true, lastSeenAt: true } } } } },
+      },
+    },
+  });
+  if (!c) return null;
+  const hosts = new Map<string, ClusterStatsInfo["hosts"][number]>();
+  for (const d of c.directors) hosts.set(d.host.id, { hostId: d.host.id, name: d.host.name, role: "director", lastSeenAt: d.host.lastSeenAt });
+  for (const s of c.services)
+    for (const r of s.realServers)
+      if (r.host && !hosts.has(r.host.id)) hosts.set(r.host.id, { hostId: r.host.id, name: r.host.name, role: "real-server", lastSeenAt: r.host.lastSeenAt });
+  return {
+    id: c.id,
+    name: c.name,
+    hosts: [...hosts.values()].sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === "director" ? -1 : 1)),
+    services: c.services.map(({ realServers: _r, ...s }) => s),
+  };
+}
+
+export interface ServiceStatsInfo {
+  id: string;
+  clusterId: string;
+  protocol: string;
+  address: string;
+  family: string;
+  port: number | null;
+  fwmark: number | null;
+  directorHostIds: string[];
+  realServers: { id: string; address: string; port: number | null; forwarding: string; weight: number; enabled: boolean }[];
+}
+
+export async function serviceStatsInfo(q: Tx, serviceId: string): Promise<ServiceStatsInfo | null> {
+  const s = await q.virtualService.findUnique({
+    where: { id: serviceId },
+    select: {
+      id: true,
+      clusterId: true,
+      protocol: true,
+      address: true,
+      family: true,
+      port: true,
+      fwmark: true,
+      cluster: { select: { directors: { select: { hostId: true } } } },
+      realServers: { orderBy: { endpointKey: "asc" }, select: { id: true, address: true, port: true, forwarding: true, weight: true, enabled: true } },
+    },
+  });
+  if (!s) return null;
+  const { cluster, ...rest } = s;
+  return { ...rest, directorHostIds: cluster.directors.map((d) => d.hostId) };
+}
+
+export async function clusterExists(q: Tx, clusterId: string): Promise<boolean> {
+  return (await q.cluster.count({ where: { id: clusterId } })) > 0;
+}
+
+export async function serviceExists(q: Tx, serviceId: string): Promise<boolean> {
+  return (await q.virtualService.count({ where: { id: serviceId } })) > 0;
+}
+
+export async function clusterName(q: Tx, clusterId: string): Promise<string | null> {
+  return (await q.cluster.findUnique({ where: { id: clusterId }, select: { name: true } }))?.name ?? null;
+}
+
+// --- 1-minute rollups ----------------------------------------------------------------
+
+export interface RollupRow {
+  clusterId: string;
+  virtualServiceId: string;
+  /** "" = the service itself, else the real server's id */
+  subject: string;
+  bucket: Date;
+  samples: number;
+  conns: number;
+  inpkts: number;
+  outpkts: number;
+  inbytes: number;
+  outbytes: number;
+  activeAvg: number;
+  activeMax: number;
+  inactAvg: number;
+}
+
+/**
+ * Writes one minute's rollups in ONE transaction. Rows of services deleted
+ * since (the director still ran them) are skipped; on PostgreSQL a row another
+ * panel process already wrote for the same (service, subject, minute) is kept
+ * (several processes see the same frames). Returns how many rows were written.
+ */
+export async function insertRollups(db: Database, rows: RollupRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  return transaction(db, async (tx) => {
+    const ids = [...new Set(rows.map((r) => r.virtualServiceId))];
+    const existing = new Set<string>();
+    for (let i = 0; i < ids.length; i += 5000) {
+      const found = await tx.virtualService.findMany({ where: { id: { in: ids.slice(i, i + 5000) } }, select: { id: true } });
+      for (const f of found) existing.add(f.id);
+    }
+    // minutes this or another process already wrote (a restart, a second panel process)
+    const buckets = [...new Set(rows.map((r) => r.bucket.getTime()))].map((t) => new Date(t));
+    const written_ = await tx.statsRollup.findMany({ where: { bucket: { in: buckets } }, select: { virtualServiceId: true, subject: true, bucket: true } });
+    const done = new Set(written_.map((w) => `${w.virtualServiceId}|${w.subject}|${w.bucket.getTime()}`));
+    const data = rows
+      .filter((r) => existing.has(r.virtualServiceId) && !done.has(`${r.virtualServiceId}|${r.subject}|${r.bucket.getTime()}`))
+      .map((r) => ({ ...r, activeMax: Math.round(r.activeMax) }));
+    // PostgreSQL: a row another process inserts concurrently is skipped (ON CONFLICT DO NOTHING); SQLite has one writer.
+    const skip = db.kind === "postgres" ? ({ skipDuplicates: true } as object) : {};
+    let written = 0;
+    for (let i = 0; i < data.length; i += 2000) {
+      const result = await tx.statsRollup.createMany({ data: data.slice(i, i + 2000), ...skip });
+      written += result.count;
+    }
+    return written;
+  });
+}
+
+/** Deletes rollups older than `before`; returns how many. */
+export async function pruneRollups(db: Database, before: Date): Promise<number> {
+  return transaction(db, async (tx) => (await tx.statsRollup.deleteMany({ where: { bucket: { lt: before } } })).count);
+}
+
+/** The newest bucket written (a restarted panel does not rewrite minutes another process or its previous run wrote). */
+export async function newestRollupBucket(db: Database): Promise<Date | null> {
+  return read(db, async (q) => (await q.statsRollup.findFirst({ orderBy: { bucket: "desc" }, select: { bucket: true } }))?.bucket ?? null);
+}
+
+export async function listRollups(q: Tx, serviceId: string, from: Date, to: Date): Promise<RollupRow[]> {
+  return q.statsRollup.findMany({
+    where: { virtualServiceId: serviceId, bucket: { gte: from, lt: to } },
+    orderBy: { bucket: "asc" },
+    select: {
+      clusterId: true,
+      virtualServiceId: true,
+      subject: true,
+      bucket: true,
+      samples: true,
+      conns: true,
+      inpkts: true,
+      outpkts: true,
+      inbytes: true,
+      outbytes: true,
+      activeAvg: true,
+      activeMax: true,
+      inactAvg: true,
+    },
+  });
+}
