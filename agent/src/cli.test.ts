@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { main, parseArgs, UsageError } from "./cli";
 import { FakeKernel } from "./kernel/fake";
@@ -157,5 +158,27 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["apply"])).toThrow(UsageError);
     expect(() => parseArgs(["run", "--interval", "0"])).toThrow(/--interval/);
     expect(() => parseArgs(["plan", "--desired", "x", "--force"])).toThrow(/unknown option --force/);
+    expect(() => parseArgs(["run", "--stats-interval", "50"])).toThrow(/--stats-interval must be a whole number of milliseconds ≥ 100/);
+  });
+  it("live stats flags", () => {
+    expect(parseArgs(["run", "--stats-interval", "500", "--metrics-listen=127.0.0.1:9101"])).toEqual({ command: "run", statsInterval: 500, metricsListen: "127.0.0.1:9101", json: false });
+  });
+  it("run: a metrics address that cannot be listened on exits 2 before anything is applied", async () => {
+    const h = harness();
+    const busy = await new Promise<import("node:net").Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    });
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const f = h.file("d.json", { ...minimal, ipvs: { services: [{ protocol: "tcp", address: "192.0.2.10", port: 80, scheduler: "rr", destinations: [] }] } });
+      const out = await h.run("run", "--desired", f, "--metrics-listen", `127.0.0.1:${port}`);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toMatch(/cannot listen for metrics on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      expect(h.kernel.calls).toEqual([]);
+      expect((await h.run("run", "--metrics-listen", "9101")).stderr).toMatch(/metricsListen must be HOST:PORT/);
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -5,7 +5,7 @@
  *   lvs-agent [--state-dir DIR] [--config FILE] plan   --desired FILE [--json]
  *   lvs-agent [--state-dir DIR] [--config FILE] apply  --desired FILE [--json]
  *   lvs-agent [--state-dir DIR] [--config FILE] status [--json]
- *   lvs-agent [--state-dir DIR] [--config FILE] run    [--desired FILE] [--interval SEC] [--config-dir DIR]
+ *   lvs-agent [--state-dir DIR] [--config FILE] run    [--desired FILE] [--interval SEC] [--config-dir DIR] [--stats-interval MS] [--metrics-listen HOST:PORT]
  *   lvs-agent enroll --panel URL --token lvse_… [--hostname NAME] [--config-dir DIR]
  */
 import os from "node:os";
@@ -21,6 +21,7 @@ import { collectStatus, formatStatus } from "./status";
 // the panel client (socket.io-client, ws) is loaded only by `run` in panel mode: the one-shot commands start faster without it
 import type { connectToPanel, PanelEvent } from "./panel/client";
 import { enroll, EnrollError, readCredential } from "./panel/enroll";
+import type { AgentStats, AgentStatsEvent } from "./stats/agent";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -36,7 +37,9 @@ commands:
                                    (or the cached desired state), then reconcile every SEC seconds
                                    (default 10); SIGHUP re-reads FILE. Enrolled and without --desired:
                                    apply the cached state, connect to the panel and take desired states
-                                   from it (drift is reported, repaired only on request)
+                                   from it (drift is reported, repaired only on request).
+                                   --stats-interval MS (default 1000): live stats sampling for the panel;
+                                   --metrics-listen HOST:PORT: Prometheus /metrics on this address (off)
   enroll --panel URL --token lvse_… [--hostname NAME]
                                    exchange a one-time enrollment token for this host's credential
                                    (written to CONFIG_DIR/credential.json, mode 0600)
@@ -56,6 +59,8 @@ export interface ParsedArgs {
   desired?: string;
   json: boolean;
   interval?: number;
+  statsInterval?: number;
+  metricsListen?: string;
   configDir?: string;
   panel?: string;
   token?: string;
@@ -105,6 +110,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         out.interval = n;
         break;
       }
+      case "--stats-interval": {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 100) throw new UsageError(`--stats-interval must be a whole number of milliseconds ≥ 100, got ${JSON.stringify(v)}`);
+        out.statsInterval = n;
+        break;
+      }
+      case "--metrics-listen":
+        out.metricsListen = value();
+        break;
       case "-h":
       case "--help":
         positional.unshift("help");
@@ -159,7 +174,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   let config: AgentConfig;
   try {
-    config = loadConfig({ configFile: args.configFile, stateDir: args.stateDir, configDir: args.configDir, intervalSeconds: args.interval, env: io.env });
+    config = loadConfig({ configFile: args.configFile, stateDir: args.stateDir, configDir: args.configDir, intervalSeconds: args.interval, statsIntervalMs: args.statsInterval, metricsListen: args.metricsListen, env: io.env });
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`lvs-agent: ${error.message}\n`);
@@ -233,14 +248,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       }
       case "run": {
-        const log = (event: DaemonEvent | PanelEvent) => io.stdout(JSON.stringify(event) + "\n");
+        const log = (event: DaemonEvent | PanelEvent | AgentStatsEvent) => io.stdout(JSON.stringify(event) + "\n");
         // --desired is standalone mode even on an enrolled host; otherwise a credential means panel mode
         const credential = args.desired ? null : readCredential(config.configDir);
         const daemon = new Daemon(reconciler, { desiredFile: args.desired, intervalMs: config.intervalSeconds * 1000, periodic: credential === null, log });
         let resolveStop!: (signal: string) => void;
         const stopped = new Promise<string>((r) => (resolveStop = r));
         io.onSignal?.(resolveStop, () => void daemon.reload());
-        await daemon.start();
+        let stats: AgentStats;
+        try {
+          stats = await (await import("./stats/agent")).startAgentStats({ reconciler, daemon, intervalMs: config.statsIntervalMs, metricsListen: config.metricsListen, log });
+        } catch (error) {
+          io.stderr(`lvs-agent: ${(error as Error).message}\n`);
+          return 2;
+        }
+        // an open metrics socket would keep a failed start from exiting
+        await daemon.start().catch(async (error) => {
+          await stats.close();
+          throw error;
+        });
         const panel = credential
           ? (await import("./panel/client")).connectToPanel({
               ...credential,
@@ -249,12 +275,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
               agentVersion: AGENT_VERSION,
               checkIntervalMs: config.driftCheckSeconds * 1000,
               repairDrift: config.repairDrift,
+              stats: stats.collector,
               log,
               ...io.panel,
             })
           : null;
         const signal = await stopped;
         panel?.close();
+        await stats.close();
         await daemon.stop(signal);
         return 0;
       }

@@ -6,7 +6,7 @@ const files = (content: Record<string, string>) => (file: string) => {
   return content[file];
 };
 
-const panel = { configDir: "/etc/lvs-agent", driftCheckSeconds: 5, repairDrift: false };
+const panel = { configDir: "/etc/lvs-agent", driftCheckSeconds: 5, repairDrift: false, statsIntervalMs: 1000, metricsListen: null };
 
 describe("loadConfig", () => {
   it("defaults when the default file is absent", () => {
@@ -25,6 +25,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ env: {}, readFile })).toMatchObject({ configDir: "/from/file", driftCheckSeconds: 30, repairDrift: true });
     expect(loadConfig({ env: {}, configDir: "/from/flag", readFile })).toMatchObject({ configDir: "/from/flag" });
     expect(() => loadConfig({ env: {}, readFile: files({ "/etc/lvs-agent/config.json": '{"repairDrift":"yes"}' }) })).toThrow(/repairDrift must be true or false/);
+  });
+
+  it("live stats keys: statsIntervalMs and metricsListen from the file, flags win", () => {
+    const readFile = files({ "/etc/lvs-agent/config.json": '{"statsIntervalMs":500,"metricsListen":"127.0.0.1:9101"}' });
+    expect(loadConfig({ env: {}, readFile })).toMatchObject({ statsIntervalMs: 500, metricsListen: "127.0.0.1:9101" });
+    expect(loadConfig({ env: {}, readFile, statsIntervalMs: 2000, metricsListen: "[::1]:9102" })).toMatchObject({ statsIntervalMs: 2000, metricsListen: "[::1]:9102" });
+    expect(() => loadConfig({ env: {}, readFile: files({}), statsIntervalMs: 50 })).toThrow(/statsIntervalMs/);
+    expect(() => loadConfig({ env: {}, readFile: files({ "/etc/lvs-agent/config.json": '{"metricsListen":"9101"}' }) })).toThrow(/metricsListen must be HOST:PORT/);
   });
 
   it.each<[string, Parameters<typeof loadConfig>[0], RegExp]>([

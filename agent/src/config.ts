@@ -19,6 +19,14 @@ export const AgentConfigSchema = z.strictObject({
   driftCheckSeconds: z.number({ error: "driftCheckSeconds must be a number of seconds" }).min(1).max(86400).default(5),
   /** panel mode: repair drift found by the periodic check instead of only reporting it */
   repairDrift: z.boolean({ error: "repairDrift must be true or false" }).default(false),
+  /** live stats (#5): milliseconds between kernel samples streamed to the panel and served on metricsListen */
+  statsIntervalMs: z.int({ error: "statsIntervalMs must be a whole number of milliseconds" }).min(100).max(3_600_000).default(1000),
+  /** local Prometheus endpoint, "HOST:PORT" (e.g. 127.0.0.1:9101); null = off */
+  metricsListen: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[^:[\]]*):\d{1,5}$/, { error: "metricsListen must be HOST:PORT, e.g. 127.0.0.1:9101" })
+    .nullable()
+    .default(null),
 });
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
 
@@ -36,6 +44,8 @@ export interface ConfigSources {
   stateDir?: string;
   configDir?: string;
   intervalSeconds?: number;
+  statsIntervalMs?: number;
+  metricsListen?: string;
   env: Record<string, string | undefined>;
   readFile?: (file: string) => string;
 }
@@ -70,6 +80,8 @@ export function loadConfig(sources: ConfigSources): AgentConfig {
   if (sources.stateDir !== undefined) merged.stateDir = sources.stateDir;
   if (sources.configDir !== undefined) merged.configDir = sources.configDir;
   if (sources.intervalSeconds !== undefined) merged.intervalSeconds = sources.intervalSeconds;
+  if (sources.statsIntervalMs !== undefined) merged.statsIntervalMs = sources.statsIntervalMs;
+  if (sources.metricsListen !== undefined) merged.metricsListen = sources.metricsListen;
 
   const parsed = AgentConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -48,6 +48,8 @@ import { HostMismatchError, Reconciler, type ReconcileOutcome } from "../reconci
 import { collectKernelInfo } from "./kernel-info";
 import { receivePush } from "./push";
 import { reportHealth } from "../health/report";
+import { ownedServices, serveStats, type StatsPanelEvent } from "../stats/panel";
+import type { StatsCollector } from "../stats/stream";
 
 export const DEFAULT_CHECK_INTERVAL_MS = 5000;
 export interface Backoff {
@@ -68,7 +70,8 @@ export type PanelEvent =
   | { event: "panel-push"; generation: number; accepted: boolean; delta?: boolean; error?: string }
   | { event: "panel-report"; kind: AgentReport["kind"]; generation: number | null; results: number; failed: number; drift: number; converged: boolean; error?: string }
   | { event: "panel-plan"; ops: number; error?: string }
-  | { event: "panel-dropped"; message: string };
+  | { event: "panel-dropped"; message: string }
+  | StatsPanelEvent;
 
 export interface PanelClientOptions {
   panelUrl: string;
@@ -89,6 +92,8 @@ export interface PanelClientOptions {
   repairDrift?: boolean;
   log?: (event: PanelEvent) => void;
   backoff?: Backoff;
+  /** live stats (#5): streamed to the panel while connected (agent/src/stats/panel.ts); without it only connections/zero answer */
+  stats?: StatsCollector;
   /** observers (tests, the panel's integration suite) */
   onPush?: (push: { generation: number; state: unknown }) => void;
   onReport?: (report: AgentReport) => void;
@@ -398,6 +403,7 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
   socket.on(AgentEvents.repair, (payload: unknown, ack?: unknown) => onRepair(payload, typeof ack === "function" ? (ack as (a: RepairAck) => void) : () => undefined));
 
   const healthReports = reportHealth(socket, daemon.health, log);
+  const liveStats = serveStats(socket, { collector: options.stats ?? null, kernel: reconciler.kernel.stats, owned: ownedServices(reconciler.store, daemon), log });
   socket.connect();
 
   return {
@@ -414,6 +420,7 @@ export function connectToPanel(options: PanelClientOptions): PanelConnection {
       closed = true;
       stopChecks();
       healthReports.close();
+      liveStats.close();
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = null;
       socket.disconnect();
