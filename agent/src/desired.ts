@@ -21,13 +21,14 @@ export interface LoadedDesiredState {
 /**
  * Validates a document whole. With a `validator` (the daemon keeps one),
  * service entries unchanged since its last accepted document are not
- * validated again and the JSON text comes along (see DesiredStateValidator).
+ * validated again (see DesiredStateValidator).
  */
 export function parseDesiredDocument(document: unknown, source: string, validator?: DesiredStateValidator): LoadedDesiredState {
   if (validator) {
     const result = validator.validate(document);
     if (!result.ok) throw new InvalidDesiredStateError(source, result.issues);
-    return { document, resolved: result.resolved, text: result.text };
+    // the JSON text comes as parts (documentPartsOf(document)): the state file writes only what changed
+    return { document, resolved: result.resolved };
   }
   const result = validateDesiredState(document);
   if (!result.ok) throw new InvalidDesiredStateError(source, result.issues);

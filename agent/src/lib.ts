@@ -17,3 +17,6 @@ export { Daemon, type DaemonEvent } from "./daemon";
 export { StatsSampler, buildSample, computeRates } from "./stats/stats";
 export { validateDesiredState } from "../../shared/desired-state/resolve";
 export type { Op, OpResult, ActualState } from "./model";
+// the panel client's handling of a "desired" push (whole or delta) and the panel's delta builder, for the bench
+export { receivePush } from "./panel/push";
+export { deltaPushFor } from "../../shared/agent-protocol/delta";

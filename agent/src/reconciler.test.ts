@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateDesiredState, type DesiredStateInput, type ResolvedState } from "../../shared/desired-state";
-import { DesiredStateValidator } from "../../shared/desired-state/resolve";
+import { DesiredStateValidator, documentTextOf } from "../../shared/desired-state/resolve";
 import { plan } from "./plan/plan";
 import { FakeKernel } from "./kernel/fake";
 import { MemoryStore, Reconciler, HostMismatchError } from "./reconciler";
@@ -311,7 +311,7 @@ describe("the daemon path plans only the services that changed since the cache w
       expect(result.resolved).toEqual(resolve(document));
       const cached = reconciler.cachedActual;
       const expected = cached ? plan(resolve(document), cached) : null;
-      const outcome = await reconciler.reconcile(result.resolved, document, { documentText: result.text });
+      const outcome = await reconciler.reconcile(result.resolved, document);
       if (expected) {
         // the same ops in the same kind order (services being removed may come in another order: the old desired order, not the table's)
         expect(outcome.ops.map((op) => op.kind)).toEqual(expected.map((op) => op.kind));
@@ -319,7 +319,7 @@ describe("the daemon path plans only the services that changed since the cache w
       }
       expect(outcome.converged).toBe(true);
       expect(kernel.serviceKeys()).toEqual(resolve(document).ipvs.services.map((s) => s.key).sort());
-      expect(JSON.parse(result.text)).toEqual(document);
+      expect(JSON.parse(documentTextOf(result.parts))).toEqual(document);
     }
   });
 

@@ -10,7 +10,7 @@
  * and plans the next change against it.
  */
 import type { IpvsService, ResolvedState } from "../../shared/desired-state/resolve";
-import { checkInterfaces, formatIssues, type DesiredStateIssue } from "../../shared/desired-state/resolve";
+import { checkInterfaces, documentPartsOf, documentTextOf, formatIssues, type DesiredStateIssue, type DocumentParts } from "../../shared/desired-state/resolve";
 import type { ServiceHandle, Kernel } from "./kernel/types";
 import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
 import { plan, planIpvs, servicesByKey } from "./plan/plan";
@@ -27,6 +27,8 @@ export interface AgentStore {
   readDesired(): unknown | null;
   /** `text` is the document's JSON text when the caller has it */
   writeDesired(document: unknown, text?: string): void;
+  /** the document's text in parts from a DesiredStateValidator (a store may then write only what changed) */
+  writeDesiredParts?(document: unknown, parts: DocumentParts): void;
 }
 
 export class MemoryStore implements AgentStore {
@@ -188,7 +190,7 @@ export class Reconciler {
   private cacheDesired: ResolvedState | null = null;
   private coverage = { timeouts: false, nft: false };
   /** what was last written, to skip rewriting (and fsyncing) unchanged files */
-  private written = { desired: "" };
+  private written: { desired: string; parts: DocumentParts | null } = { desired: "", parts: null };
   private writtenLedger: Ledger | null = null;
 
   constructor(
@@ -373,11 +375,23 @@ export class Reconciler {
     this.writtenLedger = cloneLedger(ledger);
   }
 
-  /** `text` (the document as received) spares a JSON.stringify of a large document. */
-  private saveDesired(document: unknown, text = JSON.stringify(document)): void {
+  /**
+   * `text` (the document as received) spares a JSON.stringify of a large
+   * document; a document a DesiredStateValidator accepted has its text in
+   * parts, and a store that can writes only what changed (StateStore's journal).
+   */
+  private saveDesired(document: unknown, text?: string): void {
+    const parts = text === undefined ? documentPartsOf(document) : undefined;
+    if (parts && this.store.writeDesiredParts) {
+      if (this.written.parts && sameParts(parts, this.written.parts)) return;
+      this.store.writeDesiredParts(document, parts);
+      this.written = { desired: "", parts };
+      return;
+    }
+    text ??= parts ? documentTextOf(parts) : JSON.stringify(document);
     if (text === this.written.desired) return;
     this.store.writeDesired(document, text);
-    this.written.desired = text;
+    this.written = { desired: text, parts: null };
   }
 
   private async execute(ops: Op[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
@@ -566,6 +580,12 @@ export class Reconciler {
     if (ok("nft-delete").length > 0) ledger.nft = null;
     return ledger;
   }
+}
+
+function sameParts(a: DocumentParts, b: DocumentParts): boolean {
+  if (a.head !== b.head || a.tail !== b.tail || a.services.length !== b.services.length) return false;
+  for (let i = 0; i < a.services.length; i++) if (a.services[i] !== b.services[i]) return false;
+  return true;
 }
 
 function touchedServices(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): ServiceHandle[] {

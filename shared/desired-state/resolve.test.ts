@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkInterfaces, DesiredStateValidator, sysctlInterface, sysctlPath, validateDesiredState, type DesiredStateInput } from "./index";
+import { checkInterfaces, DesiredStateValidator, documentTextOf, sysctlInterface, sysctlPath, validateDesiredState, type DesiredStateInput } from "./index";
 import { desiredStateJsonSchemaText } from "./json-schema";
 
 function base(overrides: Record<string, unknown> = {}): DesiredStateInput {
@@ -271,7 +271,7 @@ describe("DesiredStateValidator: a stream of documents, unchanged services not v
       if (!result.ok) return result;
       expect(result.resolved).toEqual(once.resolved);
       expect(result.state).toEqual(once.state);
-      expect(JSON.parse(result.text)).toEqual(input);
+      expect(JSON.parse(documentTextOf(result.parts))).toEqual(input);
     } else expect(result).toEqual({ ok: false, issues: once.issues });
     return result;
   };
@@ -356,7 +356,7 @@ describe("DesiredStateValidator.validateDelta: services relative to the last acc
     expect(delta.resolved).toEqual(once.resolved);
     expect(delta.state).toEqual(once.state);
     expect(delta.document).toEqual(whole);
-    expect(JSON.parse(delta.text)).toEqual(whole);
+    expect(JSON.parse(documentTextOf(delta.parts))).toEqual(whole);
     expect(delta.reused).toBe(29);
     expect(delta.resolved.ipvs.services[0]).toBe(first.resolved.ipvs.services[0]);
     expect(delta.resolved.ipvs.services[7].scheduler).toBe("rr");

@@ -233,7 +233,7 @@ interface ValidatedService {
   resolved: IpvsService;
 }
 
-export type IncrementalValidationResult = (ValidationResult & { ok: false }) | (ValidationResult & { ok: true; text: string; reused: number });
+export type IncrementalValidationResult = (ValidationResult & { ok: false }) | (ValidationResult & { ok: true; parts: DocumentParts; reused: number });
 
 /** Fewer entries than this that differ from the same position are simply validated again; more, and they are looked up by text (entries moved). */
 const MOVED_LOOKUP_THRESHOLD = 16;
@@ -259,9 +259,8 @@ export function isServicesRun(item: unknown): item is readonly [number, number] 
  * — the other sections, cross-service checks such as duplicates — runs as in
  * validateDesiredState, so the result and the issues are the same. Reused
  * `resolved` services are the same (frozen) objects as before, so a consumer
- * can find what changed by identity. Also returns the document's JSON text,
- * built from the entries' texts (the same JSON as JSON.stringify(input); the
- * keys of an unchanged entry keep the order they had when first seen).
+ * can find what changed by identity. Also returns the document's JSON text in
+ * parts (DocumentParts, also found later with documentPartsOf(document)).
  * validateDelta takes a document whose services are given relative to the
  * last accepted one (a delta push) and validates only the new entries.
  */
@@ -281,7 +280,9 @@ export class DesiredStateValidator {
     const entries = ipvs && Array.isArray(ipvs.services) ? (ipvs.services as unknown[]) : null;
     if (!entries) {
       const full = validateDesiredState(input);
-      return full.ok ? { ...full, text: JSON.stringify(input), reused: 0 } : full;
+      // a valid document always has ipvs.services
+      if (full.ok) throw new Error("unreachable: a valid desired state without ipvs.services");
+      return full;
     }
     const reused: Array<ValidatedService | null> = new Array(entries.length).fill(null);
     const mismatched: number[] = [];
@@ -408,7 +409,9 @@ export class DesiredStateValidator {
     this.previousGeneration = state.generation;
     this.byText = null;
     const reusedCount = entries.length - changed.length;
-    return { ok: true, state, resolved, text: documentText(input, ipvs, validated), reused: reusedCount };
+    const parts = documentParts(input, ipvs, validated);
+    partsOfDocument.set(input, parts);
+    return { ok: true, state, resolved, parts, reused: reusedCount };
   }
 
   private textIndex(): Map<string, ValidatedService> {
@@ -429,13 +432,39 @@ function safeStringify(value: unknown): string | null {
   }
 }
 
-/** JSON.stringify(document), with the services array spliced in from the entries' texts. */
-function documentText(document: Record<string, unknown>, ipvs: Record<string, unknown>, services: ValidatedService[]): string {
-  const marker = `lvs-services-${Math.random().toString(36).slice(2)}`;
-  const shell = JSON.stringify({ ...document, ipvs: { ...ipvs, services: marker } });
-  const at = shell.indexOf(JSON.stringify(marker));
-  if (at < 0 || shell.indexOf(JSON.stringify(marker), at + 1) >= 0) return JSON.stringify(document);
-  return `${shell.slice(0, at)}[${services.map((s) => s.text).join(",")}]${shell.slice(at + marker.length + 2)}`;
+/**
+ * A validated document's JSON text in pieces: `head` + "[" + the entries'
+ * texts joined by "," + "]" + `tail` is JSON.stringify of the document (the
+ * keys of an unchanged entry keep the order they had when first seen). The
+ * entries are the validator's own objects: the same object for an entry that
+ * did not change, so a consumer (the agent's state file) can write only what
+ * changed since it last wrote the whole text.
+ */
+export interface DocumentParts {
+  head: string;
+  tail: string;
+  services: ReadonlyArray<{ readonly text: string }>;
+}
+
+export function documentTextOf(parts: DocumentParts): string {
+  return `${parts.head}[${parts.services.map((s) => s.text).join(",")}]${parts.tail}`;
+}
+
+const partsOfDocument = new WeakMap<object, DocumentParts>();
+
+/** The parts of a document a DesiredStateValidator accepted (the object it validated or assembled), if any. */
+export function documentPartsOf(document: unknown): DocumentParts | undefined {
+  return typeof document === "object" && document !== null ? partsOfDocument.get(document) : undefined;
+}
+
+function documentParts(document: Record<string, unknown>, ipvs: Record<string, unknown>, services: ValidatedService[]): DocumentParts {
+  for (;;) {
+    // a marker the document cannot contain elsewhere (retried in the unlikely case it does)
+    const marker = JSON.stringify(`lvs-services-${Math.random().toString(36).slice(2)}`);
+    const shell = JSON.stringify({ ...document, ipvs: { ...ipvs, services: JSON.parse(marker) } });
+    const at = shell.indexOf(marker);
+    if (at >= 0 && shell.indexOf(marker, at + 1) < 0) return { head: shell.slice(0, at), tail: shell.slice(at + marker.length), services };
+  }
 }
 
 function resolve(state: DesiredState, issues: DesiredStateIssue[], known?: ReadonlyArray<IpvsService | null>): ResolvedState {

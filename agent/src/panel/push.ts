@@ -40,7 +40,7 @@ export function receivePush(daemon: Daemon, payload: unknown, applied: number | 
       if ("baseMismatch" in result && result.baseMismatch) return { accepted: false, generation, error: `${result.issues[0].message}: send the whole state`, baseMismatch: true };
       return { accepted: false, generation, error: invalid(result.issues) };
     }
-    return { accepted: true, generation, delta: true, loaded: { document: result.document, resolved: result.resolved, text: result.text } };
+    return { accepted: true, generation, delta: true, loaded: { document: result.document, resolved: result.resolved } };
   }
 
   const envelope = DesiredPushEnvelopeSchema.safeParse(payload);
@@ -51,5 +51,5 @@ export function receivePush(daemon: Daemon, payload: unknown, applied: number | 
   if (stated(state) !== generation) return { accepted: false, generation, error: `the push is generation ${generation} but its state says ${String(stated(state))}` };
   const result = daemon.validator.validate(state);
   if (!result.ok) return { accepted: false, generation, error: invalid(result.issues) };
-  return { accepted: true, generation, delta: false, loaded: { document: state, resolved: result.resolved, text: result.text } };
+  return { accepted: true, generation, delta: false, loaded: { document: state, resolved: result.resolved } };
 }
