@@ -29,10 +29,14 @@ import {
   RepairAckSchema,
   type DesiredAck,
   type DesiredDeltaPush,
+  type ConnectionsReply,
+  type ConnectionsRequest,
   type DesiredPush,
   type HelloAck,
+  type ZeroAck,
 } from "@/shared/agent-protocol";
 import type { DesiredStateInput } from "@/shared/desired-state";
+import { CONNECTIONS_TIMEOUT_MS, onStatsDisconnect, onStatsFrame, requestConnections, requestZero, ZERO_TIMEOUT_MS } from "./stats";
 import type { ZodError } from "zod";
 import { registerAgentGateway, type AgentGateway, type PlanResult } from "./registry";
 
@@ -143,8 +147,10 @@ export class LiveAgentGateway implements AgentGateway {
         }),
       );
     });
+    socket.on(AgentEvents.stats, (payload: unknown, ack?: unknown) => onStatsFrame(agent.hostId, agent.hostName, payload, ack, this.log));
     socket.on("disconnect", (reason) => {
       if (this.sockets.get(agent.hostId) === socket) this.sockets.delete(agent.hostId);
+      if (!this.sockets.has(agent.hostId)) onStatsDisconnect(agent.hostId);
       this.log(`agent-gateway: ${agent.hostName} disconnected (${reason})`);
       this.inOrder(socket, () => channel.recordDisconnect(this.options.db, agent.hostId));
     });
@@ -267,6 +273,16 @@ export class LiveAgentGateway implements AgentGateway {
     const parsed = RepairAckSchema.safeParse(reply);
     if (!parsed.success) return { accepted: false, error: "the agent sent an invalid repair reply" };
     return { accepted: parsed.data.accepted, error: parsed.data.error ?? null };
+  }
+
+  /** The director's connection table through its agent (#5); {ok: false, error} when offline, late or invalid. */
+  connections(hostId: string, request: ConnectionsRequest, timeoutMs = CONNECTIONS_TIMEOUT_MS): Promise<ConnectionsReply> {
+    return requestConnections(this.sockets.get(hostId), request, timeoutMs, this.log);
+  }
+
+  /** `ipvsadm -Z` through the agent (#5): one service key, or every service the agent owns. */
+  zeroCounters(hostId: string, service?: string, timeoutMs = ZERO_TIMEOUT_MS): Promise<ZeroAck> {
+    return requestZero(this.sockets.get(hostId), service, timeoutMs, this.log);
   }
 
   disconnect(hostId: string): void {

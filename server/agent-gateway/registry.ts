@@ -8,7 +8,7 @@
  * test), and services always look it up through this accessor. Without one
  * (unit tests, a panel started without sockets) every host is offline.
  */
-import type { OpLine } from "@/shared/agent-protocol";
+import type { ConnectionsReply, ConnectionsRequest, OpLine, ZeroAck } from "@/shared/agent-protocol";
 import type { DesiredStateInput } from "@/shared/desired-state";
 
 export interface PlanResult {
@@ -27,6 +27,10 @@ export interface AgentGateway {
   plan(hostId: string, state: DesiredStateInput, timeoutMs?: number): Promise<PlanResult>;
   /** Ask the agent to reconcile its current desired state now. */
   repair(hostId: string, timeoutMs?: number): Promise<{ accepted: boolean; error: string | null }>;
+  /** The director's connection table (`ipvsadm -Lcn`), filtered and paginated by its agent (#5). */
+  connections(hostId: string, request: ConnectionsRequest, timeoutMs?: number): Promise<ConnectionsReply>;
+  /** `ipvsadm -Z` through the agent: one service key, or every service the agent owns (#5). */
+  zeroCounters(hostId: string, service?: string, timeoutMs?: number): Promise<ZeroAck>;
   /** Drop the host's connection (its credential was revoked or replaced). */
   disconnect(hostId: string): void;
 }
@@ -37,6 +41,8 @@ export const offlineGateway: AgentGateway = {
   publish: async () => undefined,
   plan: async () => ({ status: "offline", ops: [], warnings: [], error: "the agent is not connected" }),
   repair: async () => ({ accepted: false, error: "the agent is not connected" }),
+  connections: async () => ({ ok: false, total: 0, rows: [], error: "the agent is not connected" }),
+  zeroCounters: async () => ({ ok: false, error: "the agent is not connected" }),
   disconnect: () => undefined,
 };
 
