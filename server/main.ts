@@ -12,6 +12,8 @@ import { Server as SocketServer } from "socket.io";
 import { AGENT_MAX_MESSAGE_BYTES, attachAgentGateway } from "./agent-gateway/gateway";
 import { getDatabase } from "./db";
 import { deployMigrations } from "./db/deploy";
+import { handleMetrics } from "./stats/metrics";
+import { startStatsRuntime } from "./stats/runtime";
 import { CLIENT_ADDRESS_HEADER } from "./trpc/request-info";
 
 const dev = process.argv.includes("--dev");
@@ -34,6 +36,7 @@ async function main() {
 
   const httpServer = createServer((req, res) => {
     if (handleHealth(req, res)) return;
+    if (handleMetrics(req, res, getDatabase)) return; // Prometheus, bearer token (server/stats/metrics.ts)
     // The API reads the client address from this header (server/trpc/request-info.ts);
     // always overwrite it so a client cannot choose its own address.
     req.headers[CLIENT_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
@@ -42,12 +45,15 @@ async function main() {
   const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false, maxHttpBufferSize: AGENT_MAX_MESSAGE_BYTES });
   // Agents (namespace /agent); registered on globalThis so tRPC code in Next's bundle reaches it.
   const agentGateway = attachAgentGateway(io, { db: await getDatabase() });
+  // Live stats (#5): ingest, /live for browsers, rollups; registered for getStatsIngest()/getLiveHub().
+  const stats = await startStatsRuntime(io, { db: await getDatabase(), gateway: agentGateway });
 
   httpServer.listen(port, hostname, () => {
     console.log(`lvs-control panel listening on http://${hostname}:${port}`);
   });
   const stop = () => {
     void agentGateway.close();
+    void stats.close();
     io.close();
     httpServer.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();

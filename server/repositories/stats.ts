@@ -88,7 +88,8 @@ export interface ServiceStatsInfo {
   family: string;
   port: number | null;
   fwmark: number | null;
-  directorHostIds: string[];
+  clusterName: string;
+  directors: { hostId: string; name: string }[];
   realServers: { id: string; address: string; port: number | null; forwarding: string; weight: number; enabled: boolean }[];
 }
 
@@ -103,13 +104,13 @@ export async function serviceStatsInfo(q: Tx, serviceId: string): Promise<Servic
       family: true,
       port: true,
       fwmark: true,
-      cluster: { select: { directors: { select: { hostId: true } } } },
+      cluster: { select: { name: true, directors: { select: { host: { select: { id: true, name: true } } } } } },
       realServers: { orderBy: { endpointKey: "asc" }, select: { id: true, address: true, port: true, forwarding: true, weight: true, enabled: true } },
     },
   });
   if (!s) return null;
   const { cluster, ...rest } = s;
-  return { ...rest, directorHostIds: cluster.directors.map((d) => d.hostId) };
+  return { ...rest, clusterName: cluster.name, directors: cluster.directors.map((d) => ({ hostId: d.host.id, name: d.host.name })).sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 export async function clusterExists(q: Tx, clusterId: string): Promise<boolean> {
@@ -206,4 +207,9 @@ export async function listRollups(q: Tx, serviceId: string, from: Date, to: Date
       inactAvg: true,
     },
   });
+}
+
+/** Hosts with an active agent credential (enrolled agents), for lvs_agent_up. */
+export async function enrolledHosts(q: Tx): Promise<{ id: string; name: string }[]> {
+  return q.host.findMany({ where: { agentCredentials: { some: { revokedAt: null } } }, select: { id: true, name: true }, orderBy: { name: "asc" } });
 }

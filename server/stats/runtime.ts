@@ -89,9 +89,3 @@ export async function startStatsRuntime(io: Server, options: StatsRuntimeOptions
     },
   };
 }
-
-/** The process's stats service for reads (tRPC, /metrics); null without a pipeline. Duck-typed: Next's bundle has its own copy of the class. */
-export function getStatsService(): StatsIngestService | null {
-  const s = getStatsIngest();
-  return s && "series" in s ? (s as StatsIngestService) : null;
-}
