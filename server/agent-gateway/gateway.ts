@@ -16,6 +16,7 @@
  */
 import type { Namespace, Server, Socket } from "socket.io";
 import type { Database } from "@/server/db";
+import { onHealthEvent } from "@/server/health/gateway-handler";
 import * as channel from "@/server/services/agent-channel";
 import { authenticateAgent, type AuthenticatedAgent } from "@/server/services/agents";
 import {
@@ -146,6 +147,9 @@ export class LiveAgentGateway implements AgentGateway {
           if (typeof ack === "function") (ack as (a: { ok: boolean }) => void)({ ok: true });
         }),
       );
+    });
+    socket.on(AgentEvents.health, (payload: unknown, ack?: unknown) => {
+      this.track(() => onHealthEvent(this.options.db, agent, payload, typeof ack === "function" ? (ack as (a: { ok: boolean; error?: string }) => void) : null, this.log));
     });
     socket.on(AgentEvents.stats, (payload: unknown, ack?: unknown) => onStatsFrame(agent.hostId, agent.hostName, payload, ack, this.log));
     socket.on("disconnect", (reason) => {

@@ -8,7 +8,7 @@ import type { Database } from "@/server/db";
 export async function databaseSnapshot(db: Database): Promise<string> {
   const c = db.client;
   const byId = { orderBy: { id: "asc" as const } };
-  const [clusters, hosts, directors, services, realServers, users, sessions, tokens, audit, enrollmentTokens, credentials, revisions, deployments] = await Promise.all([
+  const [clusters, hosts, directors, services, realServers, users, sessions, tokens, audit, enrollmentTokens, credentials, revisions, deployments, healthChecks, drains, healthEvents] = await Promise.all([
     c.cluster.findMany(byId),
     c.host.findMany(byId),
     c.clusterDirector.findMany(byId),
@@ -22,8 +22,11 @@ export async function databaseSnapshot(db: Database): Promise<string> {
     c.agentCredential.findMany({ ...byId, omit: { lastSeenAt: true } }),
     c.revision.findMany(byId),
     c.hostDeployment.findMany(byId),
+    c.healthCheck.findMany(byId),
+    c.realServerDrain.findMany(byId),
+    c.healthEvent.findMany(byId),
   ]);
-  return JSON.stringify({ clusters, hosts, directors, services, realServers, users, sessions, tokens, audit, enrollmentTokens, credentials, revisions, deployments });
+  return JSON.stringify({ clusters, hosts, directors, services, realServers, users, sessions, tokens, audit, enrollmentTokens, credentials, revisions, deployments, healthChecks, drains, healthEvents });
 }
 
 export async function countRows(db: Database) {

@@ -59,6 +59,13 @@ async function newService(fx: Fixtures) {
   );
 }
 const asAdmin = (fx: Fixtures, call: Call) => ({ client: fx.admin, call });
+/** A new real server of the main cluster, applied (drains need it in the applied revision). */
+async function appliedRealServer(fx: Fixtures): Promise<string> {
+  const rs = await fx.admin.call((api) => api.realServers.create({ virtualServiceId: fx.serviceId, address: `10.6.0.${++fx.n % 250}` }));
+  const review = await fx.admin.call((api) => api.revisions.review({ clusterId: fx.clusterId }));
+  await fx.admin.call((api) => api.revisions.applyDraft({ clusterId: fx.clusterId, baseRevisionNumber: review.baseRevision, draftHash: review.draftHash }));
+  return rs.id;
+}
 
 const scenarios: Record<string, Scenario> = {
   "auth.setup": {
@@ -287,6 +294,33 @@ const scenarios: Record<string, Scenario> = {
       const h = await newHost(fx);
       return asAdmin(fx, (api) => api.hosts.revokeAgent({ hostId: h.id }));
     },
+  },
+  "drains.start": {
+    action: "drain.start",
+    valid: async (fx) => {
+      const rs = await appliedRealServer(fx);
+      return asAdmin(fx, (api) => api.drains.start({ realServerId: rs }));
+    },
+    invalid: async (fx) => asAdmin(fx, (api) => api.drains.start({ realServerId: "missing" })),
+  },
+  "drains.restore": {
+    action: "drain.restore",
+    valid: async (fx) => {
+      const rs = await appliedRealServer(fx);
+      await fx.admin.call((api) => api.drains.start({ realServerId: rs }));
+      return asAdmin(fx, (api) => api.drains.restore({ realServerId: rs }));
+    },
+    // not draining
+    invalid: async (fx) => asAdmin(fx, (api) => api.drains.restore({ realServerId: fx.realServerId })),
+  },
+  "drains.remove": {
+    action: "drain.remove",
+    valid: async (fx) => {
+      const rs = await appliedRealServer(fx);
+      await fx.admin.call((api) => api.drains.start({ realServerId: rs }));
+      return asAdmin(fx, (api) => api.drains.remove({ realServerId: rs }));
+    },
+    invalid: async (fx) => asAdmin(fx, (api) => api.drains.remove({ realServerId: fx.realServerId })),
   },
   "tokens.revoke": {
     action: "apiToken.revoke",

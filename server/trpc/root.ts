@@ -5,9 +5,11 @@ import { agentsRouter } from "./routers/agents";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { clustersRouter, directorsRouter } from "./routers/clusters";
+import { drainsRouter, healthRouter } from "./routers/health";
 import { hostsRouter } from "./routers/hosts";
 import { revisionsRouter } from "./routers/revisions";
 import { realServersRouter, servicesRouter } from "./routers/services";
+import { statsRouter } from "./routers/stats";
 import { tokensRouter, usersRouter } from "./routers/users";
 
 export const appRouter = router({
@@ -22,6 +24,9 @@ export const appRouter = router({
   audit: auditRouter,
   revisions: revisionsRouter,
   agents: agentsRouter,
+  stats: statsRouter,
+  health: healthRouter,
+  drains: drainsRouter,
 });
 
 export type AppRouter = typeof appRouter;
