@@ -1,0 +1,79 @@
+/**
+ * A panel process without Next.js: /api/health, /metrics and socket.io
+ * (/agent gateway + /live) on one port — what server/main.ts runs minus the
+ * pages. Used where several panel processes or a panel in a child process are
+ * needed (the two-process live test, bench/stats-fanout.ts).
+ *
+ *   DATABASE_URL=… PORT=0 npx tsx server/stats/socket-panel.ts
+ * prints one line `{"port":N}` once listening; SIGTERM stops it.
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server as SocketServer } from "socket.io";
+import { AGENT_MAX_MESSAGE_BYTES, attachAgentGateway, type LiveAgentGateway } from "@/server/agent-gateway/gateway";
+import { registerAgentGateway } from "@/server/agent-gateway/registry";
+import { openDatabase, type Database } from "@/server/db";
+import { handleMetrics } from "./metrics";
+import { startStatsRuntime, type StatsRuntime } from "./runtime";
+
+export interface SocketPanel {
+  port: number;
+  httpServer: HttpServer;
+  io: SocketServer;
+  gateway: LiveAgentGateway;
+  stats: StatsRuntime;
+  close(): Promise<void>;
+}
+
+export async function startSocketPanel(db: Database, options: { port?: number; host?: string; databaseUrl?: string; log?: (line: string) => void } = {}): Promise<SocketPanel> {
+  const httpServer = createServer((req, res) => {
+    if (req.url === "/api/health") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"status":"ok"}');
+      return;
+    }
+    if (handleMetrics(req, res, async () => db)) return;
+    res.writeHead(404);
+    res.end();
+  });
+  const io = new SocketServer(httpServer, { path: "/socket.io", serveClient: false, maxHttpBufferSize: AGENT_MAX_MESSAGE_BYTES });
+  const log = options.log ?? (() => undefined);
+  const gateway = attachAgentGateway(io, { db, log });
+  const stats = await startStatsRuntime(io, { db, gateway, databaseUrl: options.databaseUrl, log });
+  await new Promise<void>((resolve) => httpServer.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+  return {
+    port: (httpServer.address() as AddressInfo).port,
+    httpServer,
+    io,
+    gateway,
+    stats,
+    async close() {
+      await gateway.close();
+      await stats.close();
+      registerAgentGateway(null);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}
+
+if (process.argv[1] && /socket-panel\.ts$/.test(process.argv[1])) {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.error("DATABASE_URL is required");
+    process.exit(2);
+  }
+  void (async () => {
+    const db = await openDatabase(url);
+    const panel = await startSocketPanel(db, { port: Number(process.env.PORT ?? 0), databaseUrl: url, log: process.env.PANEL_LOG ? (l) => console.error(l) : undefined });
+    console.log(JSON.stringify({ port: panel.port }));
+    const stop = () => {
+      void panel.close().finally(() => void db.close().finally(() => process.exit(0)));
+      setTimeout(() => process.exit(0), 3000).unref();
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  })().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
