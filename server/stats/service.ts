@@ -144,13 +144,7 @@ export async function serviceHistory(db: Database, serviceId: string, range: Sta
 
 // --- through the agents --------------------------------------------------------------
 
-/** What the agent gateway offers for #5 (added by the agent side); absent on gateways that predate it. */
-interface StatsGateway {
-  connections?(hostId: string, request: ConnectionsRequest, timeoutMs?: number): Promise<unknown>;
-  zeroCounters?(hostId: string, service?: string, timeoutMs?: number): Promise<unknown>;
-}
-
-/** Normalises a gateway answer ({ok,…} as the agent sends it, or {status,…} like plan results). */
+/** A gateway answer (ConnectionsReply / ZeroAck, or offline). */
 function outcome(reply: unknown): { ok: boolean; error: string | null; total: number; rows: ConnectionRow[] } {
   const r = (reply ?? {}) as { ok?: boolean; status?: string; accepted?: boolean; error?: string | null; total?: number; rows?: ConnectionRow[] };
   const ok = r.ok === true || r.status === "ok" || r.accepted === true;
@@ -169,8 +163,7 @@ export async function connections(db: Database, input: z.output<typeof connectio
     destination = snapshotDestinationKey(service, { ...rs, forwarding: rs.forwarding as "DR" | "NAT" | "TUN" });
   }
   if (info.directors.length === 0) throw new ServiceError("CONFLICT", "This cluster has no director; add one to see its connections");
-  const gateway = getAgentGateway() as AgentGateway & StatsGateway;
-  if (!gateway.connections) throw new ServiceError("CONFLICT", "This panel's agent channel cannot fetch connection tables");
+  const gateway = getAgentGateway();
   const { offset, limit } = input.page;
   // every director's first offset+limit rows, merged in director order, then the page
   const answers = await Promise.all(
@@ -183,7 +176,7 @@ export async function connections(db: Database, input: z.output<typeof connectio
         offset: 0,
         limit: Math.min(500, offset + limit),
       };
-      return { director: d.name, ...outcome(gateway.isOnline(d.hostId) ? await gateway.connections!(d.hostId, request) : { status: "offline" }) };
+      return { director: d.name, ...outcome(gateway.isOnline(d.hostId) ? await gateway.connections(d.hostId, request) : { status: "offline" }) };
     }),
   );
   const rows = answers.flatMap((a) => (a.ok ? a.rows.map((row) => ({ ...row, director: a.director })) : []));
@@ -208,10 +201,9 @@ export async function zeroCounters(ctx: ServiceContext, input: z.output<typeof z
   }
   const directors = cluster.hosts.filter((h) => h.role === "director");
   if (directors.length === 0) throw new ServiceError("CONFLICT", "This cluster has no director");
-  const gateway = getAgentGateway() as AgentGateway & StatsGateway;
-  if (!gateway.zeroCounters) throw new ServiceError("CONFLICT", "This panel's agent channel cannot zero counters");
+  const gateway = getAgentGateway();
   const results = await Promise.all(
-    directors.map(async (d) => ({ director: d.name, ...outcome(gateway.isOnline(d.hostId) ? await gateway.zeroCounters!(d.hostId, serviceKey) : { status: "offline" }) })),
+    directors.map(async (d) => ({ director: d.name, ...outcome(gateway.isOnline(d.hostId) ? await gateway.zeroCounters(d.hostId, serviceKey) : { status: "offline" }) })),
   );
   const zeroed = results.filter((r) => r.ok).map((r) => r.director);
   const failed = results.filter((r) => !r.ok).map((r) => ({ director: r.director, error: r.error ?? "failed" }));

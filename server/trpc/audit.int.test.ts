@@ -268,6 +268,12 @@ const scenarios: Record<string, Scenario> = {
       return asAdmin(fx, (api) => api.revisions.rollback({ clusterId: fx.clusterId, toNumber: 999, baseRevisionNumber: review.baseRevision }));
     },
   },
+  "stats.zeroCounters": {
+    action: "stats.zeroCounters",
+    // the stub gateway (beforeAll) zeroes on fx.hostId, the cluster's director
+    valid: async (fx) => asAdmin(fx, (api) => api.stats.zeroCounters({ clusterId: fx.clusterId, serviceId: fx.serviceId })),
+    invalid: async (fx) => asAdmin(fx, (api) => api.stats.zeroCounters({ clusterId: "missing" })),
+  },
   "agents.repair": {
     action: "agent.repair",
     // the stub gateway (beforeAll) reports fx.hostId's agent online
@@ -375,6 +381,7 @@ describe.each(testDatabaseKinds())("audit (%s)", (kind) => {
       ...offlineGateway,
       isOnline: (hostId) => hostId === fx.hostId,
       repair: async () => ({ accepted: true, error: null }),
+      zeroCounters: async () => ({ ok: true }),
     });
     t = await createTestDatabase(kind);
     fx.t = t;
