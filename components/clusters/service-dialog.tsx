@@ -7,19 +7,27 @@
  * Labels: "Protocol", "Virtual IP (VIP)", "Port", "Firewall mark",
  * "Mark rule protocol", "Mark rule ports",
  * "Scheduler", "Persistence timeout (s)", "Persistence netmask (prefix)",
- * "Persistence engine", "Description", "Enabled". Button: "Create service" /
- * "Save service". Dialog testid: `service-dialog`.
+ * "Persistence engine", "Description", "Enabled"; health (#6,
+ * components/health/health-form.tsx): "Health check", "Interval (ms)",
+ * "Timeout (ms)", "Rise", "Fall", "Check port", "HTTP path", "Host header",
+ * "Expected status", "Expected body", "Command", "Arguments", "DNS name",
+ * "Query type", "On failure", "Slow start (s)", "Sorry server address",
+ * "Sorry server port", "Sorry server forwarding". Button: "Create service" /
+ * "Save service". Dialog testid: `service-dialog`. The service and its health
+ * settings are saved by one mutation (all or nothing).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { MARK_PROTOCOLS, PROTOCOLS, SCHEDULERS, SCHEDULER_FLAGS, SCHEDULER_LABELS, type MarkProtocol, type Protocol, type Scheduler } from "@/shared/cluster/constants";
 import type { VirtualService } from "@/shared/cluster/dto";
-import { parseMarkPortsText, virtualServiceCreateInput, virtualServiceFieldsSchema } from "@/shared/cluster/schemas";
+import { parseMarkPortsText, virtualServiceCreateInput } from "@/shared/cluster/schemas";
 import { readInteger, useForm } from "@/components/forms/use-form";
 import type { FieldErrors } from "@/components/forms/errors";
 import { useTRPC } from "@/components/trpc/client";
 import { Dialog, DialogForm } from "@/components/ui/dialog";
 import { CheckboxField, FormError, SelectField, TextField } from "@/components/ui/field";
 import { endpoint } from "@/components/format";
+import { HealthFields, healthFieldKey, healthFormDefaults, readHealthFields } from "@/components/health/health-form";
+import { useSessionUser } from "@/components/shell/session";
 
 export function ServiceDialog({ open, onClose, clusterId, service }: { open: boolean; onClose: () => void; clusterId: string; service?: VirtualService }) {
   const title = service ? `Edit ${service.protocol === "FWMARK" ? `FWMARK ${service.fwmark}` : `${service.protocol} ${endpoint(service.address, service.port)}`}` : "New virtual service";
@@ -48,8 +56,10 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
     persistenceEngine: service?.persistenceEngine ?? "",
     description: service?.description ?? "",
     enabled: service?.enabled ?? true,
-    // "markPorts.2" (one bad port) shows under the ports field
-  }, (path) => (path.startsWith("markPorts.") ? "markPorts" : path));
+    ...healthFormDefaults(service),
+    // "markPorts.2" (one bad port) shows under the ports field; health paths map to the hc*/sorry* fields
+  }, (path) => (path.startsWith("markPorts.") ? "markPorts" : healthFieldKey(path)));
+  const isAdmin = useSessionUser().role === "admin";
   const create = useMutation(trpc.services.create.mutationOptions());
   const update = useMutation(trpc.services.update.mutationOptions());
   const v = form.values;
@@ -72,6 +82,7 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
       persistenceEngine: v.persistenceEngine === "" ? null : v.persistenceEngine,
       description: v.description,
       enabled: v.enabled,
+      ...readHealthFields(v, pre),
     };
     const done = async () => {
       await queryClient.invalidateQueries({ queryKey: trpc.services.pathKey() });
@@ -80,9 +91,12 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
     };
     const onError = (error: unknown) => form.showServerError(error);
     if (service) {
-      const input = form.validate(virtualServiceFieldsSchema, fields, pre);
+      // the create schema checks the health settings against the service's real servers too (sorry server ≠ a real server)
+      const realServers = service.realServers.map((r) => ({ address: r.address, port: r.port, forwarding: r.forwarding, upperThreshold: r.upperThreshold, lowerThreshold: r.lowerThreshold }));
+      const input = form.validate(virtualServiceCreateInput, { clusterId, ...fields, realServers }, pre);
       if (!input) return;
-      update.mutate({ id: service.id, ...input }, { onSuccess: done, onError });
+      const { clusterId: _c, realServers: _r, ...patch } = input;
+      update.mutate({ id: service.id, ...patch }, { onSuccess: done, onError });
     } else {
       const input = form.validate(virtualServiceCreateInput, { clusterId, ...fields, realServers: [] }, pre);
       if (!input) return;
@@ -177,6 +191,8 @@ function ServiceForm({ clusterId, service, onDone }: { clusterId: string; servic
           </SelectField>
         </div>
       </fieldset>
+
+      <HealthFields form={form} isAdmin={isAdmin} hadExec={service?.healthCheck?.type === "exec"} isFwmark={isFwmark} />
 
       <TextField label="Description" maxLength={500} placeholder="What this service is for" {...form.text("description")} />
       <CheckboxField name="enabled" label="Enabled" hint="A disabled service stays in the panel but is not published to the directors."
