@@ -13,7 +13,7 @@ import type { IpvsService, ResolvedState } from "../../shared/desired-state/reso
 import { checkInterfaces, documentPartsOf, documentTextOf, formatIssues, type DesiredStateIssue, type DocumentParts } from "../../shared/desired-state/resolve";
 import type { ServiceHandle, Kernel } from "./kernel/types";
 import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
-import { plan, planIpvs, servicesByKey } from "./plan/plan";
+import { plan, planIpvs, servicesFor } from "./plan/plan";
 
 /** Above this many services, one whole-table listing is cheaper than per-service listings. */
 export const TARGETED_READ_LIMIT = 8;
@@ -176,11 +176,25 @@ function trustHiddenFields(read: ActualService, want: IpvsService | undefined): 
  * object for an unchanged entry, so identity means "unchanged".
  */
 function changedServices(previous: ResolvedState, desired: ResolvedState): Set<string> {
-  const before = servicesByKey(previous.ipvs.services);
-  const now = servicesByKey(desired.ipvs.services);
+  // by identity (no map of every key per push): an object not in the other list was added, replaced or removed
+  const before = previous.ipvs.services;
+  const now = desired.ipvs.services;
   const changed = new Set<string>();
-  for (const service of desired.ipvs.services) if (before.get(service.key) !== service) changed.add(service.key);
-  if (before.size !== now.size || changed.size > 0) for (const key of before.keys()) if (!now.has(key)) changed.add(key);
+  let i = 0;
+  // the common case: the same objects in the same order up to the first difference
+  while (i < before.length && i < now.length && before[i] === now[i]) i++;
+  if (i === before.length && i === now.length) return changed;
+  // … and from the end
+  let a = before.length;
+  let b = now.length;
+  while (a > i && b > i && before[a - 1] === now[b - 1]) {
+    a--;
+    b--;
+  }
+  const had = new Set(before.slice(i, a));
+  const has = new Set(now.slice(i, b));
+  for (const service of has) if (!had.has(service)) changed.add(service.key);
+  for (const service of had) if (!has.has(service)) changed.add(service.key);
   return changed;
 }
 
@@ -306,8 +320,10 @@ export class Reconciler {
     // the cache matches cacheDesired: only services that changed since can need IPVS ops (the rest of the plan is always complete)
     let scope: Set<string> | undefined;
     if (this.cache && !options.fresh) {
-      // the cache holds the ledger as last committed by this process (one agent per state directory)
-      actual = cloneActual(this.cache);
+      // the cache holds the ledger as last committed by this process (one agent per state directory).
+      // It is used in place, not copied (a copy of its maps is O(services) per change): it is
+      // dropped below before anything can change, and set again only to the state reached
+      actual = this.cache;
       if (this.cacheDesired) scope = changedServices(this.cacheDesired, desired);
       await this.cover(actual, desired);
     } else {
@@ -495,7 +511,7 @@ export class Reconciler {
   /** Replaces the given services in `actual` with what the kernel has now (targeted listings, or one table read). */
   private async readServicesInto(actual: ActualState, services: ServiceHandle[], desired: ResolvedState): Promise<void> {
     if (services.length === 0) return;
-    const wanted = servicesByKey(desired.ipvs.services);
+    const wanted = servicesFor(desired.ipvs.services, new Set(services.map((h) => h.key)));
     if (services.length <= TARGETED_READ_LIMIT) {
       const withThresholds = services.some((h) => {
         const want = wanted.get(h.key);
@@ -589,7 +605,7 @@ function sameParts(a: DocumentParts, b: DocumentParts): boolean {
 }
 
 function touchedServices(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): ServiceHandle[] {
-  const wanted = servicesByKey(desired.ipvs.services);
+  const wanted = servicesFor(desired.ipvs.services, new Set(ops.map((op) => op.service)));
   const handles = new Map<string, ServiceHandle>();
   for (const op of ops) {
     if (handles.has(op.service)) continue;

@@ -402,3 +402,47 @@ describe("DesiredStateValidator.validateDelta: services relative to the last acc
     expect(ok.ok && ok.reused).toBe(10);
   });
 });
+
+describe("DesiredStateValidator: duplicate keys across reused and new entries (same answer as validateDesiredState)", () => {
+  const svc = (i: number, scheduler = "wlc") => ({ protocol: "tcp", address: `192.0.2.${i}`, port: 80, scheduler, destinations: [{ address: "10.0.0.11", forwarding: "dr" }] });
+  const docOf = (services: unknown[], generation: number) => JSON.parse(JSON.stringify(base({ generation, ipvs: { services } })));
+  const shellOf = (document: { ipvs: Record<string, unknown> }) => {
+    const { services: _s, ...ipvs } = document.ipvs;
+    return { ...document, ipvs };
+  };
+  const first = Array.from({ length: 20 }, (_, i) => svc(i + 1));
+
+  it.each<[string, unknown[]]>([
+    ["a new entry takes the key of a removed one", [...first.slice(0, 5), svc(6, "rr"), ...first.slice(6)]],
+    ["a new entry repeats a kept key (after it)", [...first, svc(3, "rr")]],
+    ["a new entry repeats a kept key (before it)", [svc(19, "rr"), ...first]],
+    ["two new entries share a key", [...first, svc(50), svc(50, "rr")]],
+    ["a kept entry twice", [...first, first[4]]],
+    ["a kept entry's key moves to a new entry, the kept one removed", [svc(1, "rr"), ...first.slice(1)]],
+  ])("%s", (_name, services) => {
+    const once = validateDesiredState(docOf(services, 2));
+    const whole = new DesiredStateValidator();
+    whole.validate(docOf(first, 1));
+    const viaWhole = whole.validate(docOf(services, 2));
+    const runs = new DesiredStateValidator();
+    runs.validate(docOf(first, 1));
+    const items = services.map((s) => {
+      const at = first.indexOf(s as (typeof first)[number]);
+      return at >= 0 ? [at, 1] : s;
+    });
+    const viaDelta = runs.validateDelta(shellOf(docOf([], 2)), items, { generation: 1, services: 20 });
+    for (const result of [viaWhole, viaDelta]) {
+      if (once.ok) expect(result.ok && result.resolved).toEqual(once.resolved);
+      else expect(result).toEqual({ ok: false, issues: once.issues });
+    }
+  });
+
+  it("after a rejected document the key index still matches the last accepted one", () => {
+    const validator = new DesiredStateValidator();
+    validator.validate(docOf(first, 1));
+    expect(validator.validate(docOf([...first, first[0]], 2)).ok).toBe(false);
+    expect(validator.validate(docOf([...first.slice(1), svc(1, "rr")], 3)).ok).toBe(true);
+    const clash = validator.validate(docOf([...first.slice(1), svc(1, "rr"), svc(1)], 4));
+    expect(!clash.ok && clash.issues).toEqual([{ path: "ipvs.services[20]", message: "duplicate service tcp 192.0.2.1:80 (also ipvs.services[19])" }]);
+  });
+});

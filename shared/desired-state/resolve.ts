@@ -231,6 +231,8 @@ interface ValidatedService {
   text: string;
   parsed: VirtualService;
   resolved: IpvsService;
+  /** the validation that last used it (DesiredStateValidator's duplicate check) */
+  stamp: number;
 }
 
 export type IncrementalValidationResult = (ValidationResult & { ok: false }) | (ValidationResult & { ok: true; parts: DocumentParts; reused: number });
@@ -269,6 +271,9 @@ export class DesiredStateValidator {
   private byText: Map<string, ValidatedService> | null = null;
   /** the generation of the last accepted document (null before any) */
   private previousGeneration: number | null = null;
+  /** the last accepted document's services by key (kept up to date with what changed, not rebuilt) */
+  private keys = new Map<string, ValidatedService>();
+  private stamps = 0;
 
   /** Generation and service count of the last accepted document: what a delta is relative to. */
   get base(): { generation: number; services: number } | null {
@@ -392,7 +397,16 @@ export class DesiredStateValidator {
     }
     const state: DesiredState = { ...parsed.data, ipvs: { ...parsed.data.ipvs, services } };
     const issues: DesiredStateIssue[] = [];
-    const resolved = resolve(state, issues, known);
+    // the new entries first; when they resolve cleanly and no key repeats, the cross-service
+    // duplicate check costs O(changed) instead of a map of every key (see distinctKeys)
+    const stamp = ++this.stamps;
+    let unique = true;
+    for (const i of changed) {
+      const service = resolveService(services[i], `ipvs.services[${i}]`, () => (unique = false));
+      if (service) known[i] = service;
+    }
+    unique = unique && this.distinctKeys(reused, changed, known, stamp);
+    const resolved = resolve(state, issues, known, unique);
     if (issues.length > 0) return { ok: false, issues };
 
     const validated: ValidatedService[] = new Array(entries.length);
@@ -402,9 +416,12 @@ export class DesiredStateValidator {
       else {
         // with no issues, resolved.ipvs.services has exactly one service per entry, in order
         const snapshot = structuredClone(entries[i]);
-        validated[i] = { snapshot, text: JSON.stringify(snapshot), parsed: deepFreeze(services[i]), resolved: deepFreeze(resolved.ipvs.services[i]) };
+        validated[i] = { snapshot, text: JSON.stringify(snapshot), parsed: deepFreeze(services[i]), resolved: deepFreeze(resolved.ipvs.services[i]), stamp };
       }
     }
+    // the key index follows: entries of the previous document not used now are gone, the new ones come in
+    for (const entry of this.previous) if (entry.stamp !== stamp && this.keys.get(entry.resolved.key) === entry) this.keys.delete(entry.resolved.key);
+    for (const i of changed) this.keys.set(validated[i].resolved.key, validated[i]);
     this.previous = validated;
     this.previousGeneration = state.generation;
     this.byText = null;
@@ -412,6 +429,28 @@ export class DesiredStateValidator {
     const parts = documentParts(input, ipvs, validated);
     partsOfDocument.set(input, parts);
     return { ok: true, state, resolved, parts, reused: reusedCount };
+  }
+
+  /**
+   * No two services share a key: reused entries come from the last accepted
+   * document, whose keys were distinct, so only an entry used twice or a new
+   * key that repeats (among the new ones, or one of a reused entry) can clash.
+   * Marks the reused entries with `stamp`. False also when in doubt (a new
+   * entry that did not resolve): resolve() then checks every key itself.
+   */
+  private distinctKeys(reused: ReadonlyArray<ValidatedService | null>, changed: readonly number[], known: ReadonlyArray<IpvsService | null>, stamp: number): boolean {
+    for (const entry of reused) {
+      if (!entry) continue;
+      if (entry.stamp === stamp) return false;
+      entry.stamp = stamp;
+    }
+    const fresh = new Set<string>();
+    for (const i of changed) {
+      const key = known[i]?.key;
+      if (key === undefined || fresh.has(key) || this.keys.get(key)?.stamp === stamp) return false;
+      fresh.add(key);
+    }
+    return true;
   }
 
   private textIndex(): Map<string, ValidatedService> {
@@ -467,12 +506,14 @@ function documentParts(document: Record<string, unknown>, ipvs: Record<string, u
   }
 }
 
-function resolve(state: DesiredState, issues: DesiredStateIssue[], known?: ReadonlyArray<IpvsService | null>): ResolvedState {
+/** `unique`: every service is in `known` and their keys are known to be distinct (DesiredStateValidator). */
+function resolve(state: DesiredState, issues: DesiredStateIssue[], known?: ReadonlyArray<IpvsService | null>, unique = false): ResolvedState {
   const problem = (path: string, message: string) => issues.push({ path, message });
 
   const services: IpvsService[] = [];
   const serviceIndex = new Map<string, number>();
-  state.ipvs.services.forEach((service, i) => {
+  if (unique && known) for (const service of known) services.push(service!);
+  else state.ipvs.services.forEach((service, i) => {
     const resolvedService = known?.[i] ?? resolveService(service, `ipvs.services[${i}]`, problem);
     if (!resolvedService) return;
     const previous = serviceIndex.get(resolvedService.key);

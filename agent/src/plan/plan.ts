@@ -100,7 +100,7 @@ export function planIpvs(services: readonly IpvsService[], actual: ActualState, 
   const ops: Op[] = [];
   // a few keys are looked up in the ledger directly; building its set costs O(owned)
   const owned = only && only.size <= SMALL_SCOPE ? { has: (key: string) => actual.ledger.services.includes(key) } : ownedServices(actual);
-  const byKey = servicesByKey(services);
+  const byKey = only ? servicesFor(services, only) : servicesByKey(services);
   // with `only`, walk just those keys (a re-check after an apply costs O(touched), not O(table))
   const walk = only ? [...only].map((key) => byKey.get(key)).filter((s): s is IpvsService => s !== undefined) : services;
   for (const want of walk) {
@@ -166,6 +166,20 @@ export function servicesByKey(services: readonly IpvsService[]): Map<string, Ipv
   let map = keysCache.get(services);
   if (!map) keysCache.set(services, (map = new Map(services.map((s) => [s.key, s]))));
   return map;
+}
+
+/**
+ * The desired services among `keys` by key: from the memoised map when there
+ * is one, otherwise for a few keys one pass over the list (a plan or read-back
+ * of one change costs no map of every service), otherwise servicesByKey.
+ */
+export function servicesFor(services: readonly IpvsService[], keys: ReadonlySet<string>): ReadonlyMap<string, IpvsService> {
+  const memo = keysCache.get(services);
+  if (memo) return memo;
+  if (keys.size > SMALL_SCOPE) return servicesByKey(services);
+  const found = new Map<string, IpvsService>();
+  for (const service of services) if (keys.has(service.key)) found.set(service.key, service);
+  return found;
 }
 
 const ownedCache = new WeakMap<string[], Set<string>>();
