@@ -8,7 +8,8 @@
  * - "subscribe" / "unsubscribe" (LiveSubscription, zod-validated, the cluster
  *   or service must exist) join / leave room cluster:<id> / service:<id>.
  * - After each applied stats frame the rooms it touched get a cluster-stats /
- *   service-stats frame, at most one per MIN_EMIT_INTERVAL_MS per room, and
+ *   service-stats frame, at most one per MIN_EMIT_INTERVAL_MS per room (≈1 Hz per director; a
+ *   cluster with two directors gets up to 2 Hz, each frame carrying the newest sums), and
  *   only rooms with members on THIS process are computed and emitted to
  *   (`local`): every process applies every frame (frames of agents connected
  *   elsewhere arrive through the adapter, see forwardFrames), so each process
@@ -43,7 +44,7 @@ import {
 } from "@/shared/live";
 import { registerLiveHub, type LiveHub } from "./hub";
 
-export const MIN_EMIT_INTERVAL_MS = 800;
+export const MIN_EMIT_INTERVAL_MS = 500;
 export const SESSION_RECHECK_MS = 60_000;
 export const CLUSTER_INFO_TTL_MS = 15_000;
 export const MAX_ROOMS_PER_SOCKET = 200;
@@ -121,8 +122,12 @@ export class LiveServer implements LiveHub {
 
   private async authenticate(socket: Socket): Promise<{ actor: Actor; sessionToken: string } | null> {
     const sessionToken = parseCookies(socket.handshake.headers.cookie ?? null).get(SESSION_COOKIE) || null;
-    if (!sessionToken) return null;
+    if (!sessionToken) {
+      this.log(`live: refused a connection from ${clientAddress(socket)}: no session cookie`);
+      return null;
+    }
     const auth = await resolveAuth(this.options.db, { sessionToken, bearerToken: null, clientAddress: clientAddress(socket) });
+    if (!auth.actor) this.log(`live: refused a connection from ${clientAddress(socket)}: ${auth.problem ?? "not signed in"}`);
     return auth.actor ? { actor: auth.actor, sessionToken } : null;
   }
 

@@ -66,6 +66,14 @@ if (process.argv[1] && /socket-panel\.ts$/.test(process.argv[1])) {
     const db = await openDatabase(url);
     const panel = await startSocketPanel(db, { port: Number(process.env.PORT ?? 0), databaseUrl: url, log: process.env.PANEL_LOG ? (l) => console.error(l) : undefined });
     console.log(JSON.stringify({ port: panel.port }));
+    // bench/stats-fanout.ts: the process's own CPU time, RSS and ring memory, every PANEL_REPORT_MS
+    const reportMs = Number(process.env.PANEL_REPORT_MS ?? 0);
+    if (reportMs > 0) {
+      setInterval(() => {
+        const cpu = process.cpuUsage();
+        console.log(JSON.stringify({ t: Date.now(), cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss, rings: panel.stats.ingest.memory(), emitted: panel.stats.live.emitted }));
+      }, reportMs).unref();
+    }
     const stop = () => {
       void panel.close().finally(() => void db.close().finally(() => process.exit(0)));
       setTimeout(() => process.exit(0), 3000).unref();
