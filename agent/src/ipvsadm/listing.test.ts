@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fromList, fromProc, learnHz, parseIpvsList, parseProcIpvs, type ListedService } from "./listing";
+import { fromList, fromProc, fromThresholdsAndProc, learnHz, parseIpvsList, parseProcIpvs, type ListedService } from "./listing";
 import { formatSavedRules, parseSavedRules } from "./rules";
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
@@ -97,6 +97,20 @@ describe("lab recording (lab/scenarios/record-fixtures.sh: every option, with tr
     expect(byKey(services.map(({ flagsKnown: _f, thresholdsKnown: _t, ...s }) => strip(s)))).toEqual(byKey(saved.map(strip)));
     const https = services.find((s) => s.key === "tcp 10.0.0.100:443")!;
     expect(https.destinations.find((d) => d.key === "10.0.0.11:8443")).toMatchObject({ forwarding: "nat", weight: 3, upperThreshold: 100, lowerThreshold: 10 });
+  });
+
+  it("one listing (--thresholds) + /proc gives the same full read as -Ln + --thresholds; null when /proc misses or differs", () => {
+    const limits = parseIpvsList(fixture("lab-ipvsadm-Ln-thresholds.txt"));
+    const proc = parseProcIpvs(fixture("lab-proc-net-ip_vs.txt"));
+    const byLimits = new Map<string, ListedService>(limits.map((s) => [s.key, s]));
+    const twoListings = parseIpvsList(fixture("lab-ipvsadm-Ln.txt")).map((s) => fromList(s, byLimits.get(s.key) ?? null));
+    const oneListing = fromThresholdsAndProc(limits, proc)!;
+    expect(byKey(oneListing).map((s) => ({ ...s, destinations: byKey(s.destinations) }))).toEqual(byKey(twoListings).map((s) => ({ ...s, destinations: byKey(s.destinations) })));
+    // /proc under-reports (a service, or a destination) or was read before a change: list again
+    expect(fromThresholdsAndProc(limits, proc.slice(1))).toBeNull();
+    const fewer = proc.map((s) => (s.destinations.length > 1 ? { ...s, destinations: s.destinations.slice(1) } : s));
+    expect(fromThresholdsAndProc(limits, fewer)).toBeNull();
+    expect(fromThresholdsAndProc(limits, proc.map((s) => ({ ...s, scheduler: "rr" })))).toBeNull();
   });
 
   it("every service of -Ln matches -Sn (flags, persistence, engine, forwarding, weight)", () => {

@@ -313,3 +313,29 @@ export function learnHz(proc: readonly ListedService[], listed: readonly ActualS
   }
   return null;
 }
+
+/**
+ * The whole table in full detail from ONE netlink listing: `ipvsadm -Ln
+ * --thresholds` (scheduler, flags, persistence in seconds, engine, thresholds)
+ * with forwarding and weight from /proc/net/ip_vs (read just before). Null
+ * when /proc does not show every service and destination of the listing (it
+ * can under-report when other namespaces hold IPVS services) or shows them
+ * differently: the caller then lists with `ipvsadm -Ln` as well.
+ */
+export function fromThresholdsAndProc(limits: readonly ListedService[], proc: readonly ListedService[]): ActualService[] | null {
+  const procByKey = new Map(proc.map((s) => [s.key, s]));
+  const services: ActualService[] = [];
+  for (const service of limits) {
+    const seen = procByKey.get(service.key);
+    if (!seen || !seen.familyKnown || seen.scheduler !== service.scheduler || seen.destinations.length !== service.destinations.length) return null;
+    const seenDests = new Map(seen.destinations.map((d) => [d.key, d]));
+    const destinations: ListedDestination[] = [];
+    for (const d of service.destinations) {
+      const s = seenDests.get(d.key);
+      if (!s || s.forwarding === undefined || s.weight === undefined) return null;
+      destinations.push({ ...d, forwarding: s.forwarding, weight: s.weight });
+    }
+    services.push(fromList({ ...service, destinations }, service));
+  }
+  return services;
+}

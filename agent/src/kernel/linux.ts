@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import type { ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
 import { sysctlPath } from "../../../shared/desired-state/resolve";
 import type { IpvsTimeouts } from "../../../shared/desired-state/schema";
-import { fromList, fromProc, learnHz, parseIpvsList, parseProcIpvs } from "../ipvsadm/listing";
+import { fromList, fromProc, fromThresholdsAndProc, learnHz, parseIpvsList, parseProcIpvs } from "../ipvsadm/listing";
 import { serviceSpec, type ServiceRef } from "../ipvsadm/rules";
 import type { ActualService, InterfaceState } from "../model";
 import { hashText, NFT_COMMENT, NFT_FAMILY, NFT_TABLE } from "../plan/nft";
@@ -105,9 +105,14 @@ export class LinuxIpvs implements IpvsKernel {
     // namespaces also hold IPVS services (its iterator counts their entries but does not show
     // them, and each ~4 KiB read restarts from a count of this namespace's entries only), so it
     // may under-report; it is used here just to learn HZ.
-    const [list, limits] = await Promise.all([mustRun("ipvsadm", ["-Ln"]), mustRun("ipvsadm", ["-Ln", "--thresholds"])]);
-    const thresholds = new Map(parseIpvsList(limits).map((s) => [s.key, s]));
-    const services = parseIpvsList(list).map((s) => fromList(s, thresholds.get(s.key) ?? null));
+    // One listing (--thresholds shows flags, persistence and engine too) completed with forwarding
+    // and weight from /proc; a second listing only when /proc does not show everything the first does.
+    const limits = parseIpvsList(await mustRun("ipvsadm", ["-Ln", "--thresholds"]));
+    let services = fromThresholdsAndProc(limits, proc);
+    if (!services) {
+      const thresholds = new Map(limits.map((s) => [s.key, s]));
+      services = parseIpvsList(await mustRun("ipvsadm", ["-Ln"])).map((s) => fromList(s, thresholds.get(s.key) ?? null));
+    }
     this.hz = learnHz(proc, services) ?? this.hz;
     return services;
   }
