@@ -20,7 +20,8 @@ export const DELTA_MAX_NEW_FRACTION = 0.5;
  * the rest), otherwise anywhere in the base.
  */
 export function computeServicesDelta(base: readonly unknown[], next: readonly unknown[]): ServicesDeltaItem[] {
-  const baseTexts = base.map((entry) => JSON.stringify(entry));
+  const baseTexts = textsOf(base);
+  const nextTexts = textsOf(next);
   let index: Map<string, number> | null = null;
   const find = (text: string): number | undefined => {
     if (!index) {
@@ -35,7 +36,7 @@ export function computeServicesDelta(base: readonly unknown[], next: readonly un
   const out: ServicesDeltaItem[] = [];
   let run: [number, number] | null = null;
   for (let i = 0; i < next.length; i++) {
-    const text = JSON.stringify(next[i]);
+    const text = nextTexts[i];
     const follow: number = run ? run[0] + run[1] : i;
     const at: number | undefined = follow < baseTexts.length && baseTexts[follow] === text ? follow : find(text);
     if (at === undefined) {
@@ -49,6 +50,14 @@ export function computeServicesDelta(base: readonly unknown[], next: readonly un
     }
   }
   return out;
+}
+
+/** Entries' JSON texts, remembered per array: the services of one push are the base of the next (the caller must not change a list it passed). */
+const texts = new WeakMap<readonly unknown[], string[]>();
+function textsOf(list: readonly unknown[]): string[] {
+  let known = texts.get(list);
+  if (!known) texts.set(list, (known = list.map((entry) => JSON.stringify(entry))));
+  return known;
 }
 
 /** The base's services with `delta` applied (what the agent assembles); throws on a run outside the base. */
