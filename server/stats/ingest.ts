@@ -89,7 +89,20 @@ class HostState {
   /** serviceId → key, realServerId → [service key, destination key] */
   byService = new Map<string, string>();
   byRealServer = new Map<string, [string, string]>();
+  /** service key → its series and accumulators (resolved once per mapping: no lookups by id per frame) */
+  bindings = new Map<string, ServiceBinding>();
   constructor(readonly hostId: string) {}
+}
+
+interface DestBinding {
+  rs: RealServerSeries;
+  acc: Accumulator;
+}
+interface ServiceBinding {
+  key: string;
+  s: ServiceSeries;
+  acc: Accumulator;
+  dests: Map<string, DestBinding>;
 }
 
 interface SeriesBase {
@@ -225,10 +238,11 @@ export class StatsIngestService implements StatsIngest {
     const minute = Math.max(minuteOf(frame.at), this.flushedUpTo);
     const tick = host.tick;
 
-    const update = (previous: Entry | undefined, e: StatsEntry, serviceId: string | null, subject: string | null, clusterId: string | null): Entry => {
-      if (serviceId !== null && clusterId !== null && subject !== null) {
-        increases(previous ? previous.c : null, e.c, e.r, gapMs, frame.intervalMs, this.inc);
-        if (this.inc[0] + this.inc[1] + this.inc[2] + this.inc[3] + this.inc[4] > 0) this.accumulate(clusterId, serviceId, subject, minute, this.inc);
+    const inc = this.inc;
+    const update = (previous: Entry | undefined, e: StatsEntry, acc: Accumulator | null): Entry => {
+      if (acc !== null) {
+        increases(previous ? previous.c : null, e.c, e.r, gapMs, frame.intervalMs, inc);
+        if (inc[0] + inc[1] + inc[2] + inc[3] + inc[4] > 0) addTo(acc, minute, inc);
       }
       const entry = previous ?? { c: new Float64Array(5), r: null, a: 0, i: 0, tick };
       entry.c.set(e.c);
@@ -244,26 +258,19 @@ export class StatsIngestService implements StatsIngest {
 
     const next = frame.full ? new Map<string, ServiceEntry>() : host.services;
     for (const fs of frame.services) {
-      const mapped = mapping?.services.get(fs.k);
-      if (!mapped && mapping) host.unknownKeys = true;
+      const b = host.bindings.get(fs.k);
+      if (!b && mapping) host.unknownKeys = true;
       const previous = host.services.get(fs.k);
-      const se = update(previous, fs, mapped?.serviceId ?? null, mapped ? "" : null, mapped?.clusterId ?? null) as ServiceEntry;
-      if (!previous || frame.full) {
-        const oldD = previous?.d ?? new Map<string, Entry>();
-        se.d = frame.full ? new Map() : oldD;
-        for (const fd of fs.d) {
-          const rsId = mapped?.destinations.get(fd.k)?.realServerId ?? null;
-          if (mapped && !rsId) host.unknownKeys = true;
-          se.d.set(fd.k, update(oldD.get(fd.k), fd, rsId ? mapped!.serviceId : null, rsId, mapped?.clusterId ?? null));
-        }
-      } else {
-        for (const fd of fs.d) {
-          const rsId = mapped?.destinations.get(fd.k)?.realServerId ?? null;
-          if (mapped && !rsId) host.unknownKeys = true;
-          se.d.set(fd.k, update(se.d.get(fd.k), fd, rsId ? mapped!.serviceId : null, rsId, mapped?.clusterId ?? null));
-        }
-        for (const k of fs.gone ?? []) se.d.delete(k);
+      const se = update(previous, fs, b?.acc ?? null) as ServiceEntry;
+      const full = !previous || frame.full;
+      const oldD = previous?.d ?? new Map<string, Entry>();
+      if (full) se.d = frame.full ? new Map() : oldD;
+      for (const fd of fs.d) {
+        const db = b?.dests.get(fd.k);
+        if (b && !db) host.unknownKeys = true;
+        se.d.set(fd.k, update((full ? oldD : se.d).get(fd.k), fd, db?.acc ?? null));
       }
+      if (!full) for (const k of fs.gone ?? []) se.d.delete(k);
       next.set(fs.k, se);
     }
     if (!frame.full) for (const k of frame.gone ?? []) next.delete(k);
@@ -273,13 +280,11 @@ export class StatsIngestService implements StatsIngest {
     this.maybeRefreshMapping(host, now);
   }
 
-  private accumulate(clusterId: string, serviceId: string, subject: string, minute: number, inc: Float64Array) {
+  private accFor(clusterId: string, serviceId: string, subject: string): Accumulator {
     const key = `${serviceId}|${subject}`;
     let acc = this.accumulators.get(key);
     if (!acc) this.accumulators.set(key, (acc = { clusterId, serviceId, subject, minutes: new Map() }));
-    let m = acc.minutes.get(minute);
-    if (!m) acc.minutes.set(minute, (m = new Float64Array(5)));
-    for (let k = 0; k < 5; k++) m[k] += inc[k];
+    return acc;
   }
 
   private fresh(h: HostState, now: number): boolean {
@@ -300,40 +305,68 @@ export class StatsIngestService implements StatsIngest {
     }
   }
 
+  /** Adds a director's latest values of one entry to `out` (rates only if its latest frame listed the entry). */
+  private static add(h: HostState, e: Entry | undefined, out: Float64Array) {
+    if (!e) return;
+    const r = e.r;
+    if (e.tick === h.tick && r) {
+      out[0] += r[0];
+      out[1] += r[1];
+      out[2] += r[2];
+      out[3] += r[3];
+      out[4] += r[4];
+    }
+    out[M_ACTIVE] += e.a;
+    out[M_INACTIVE] += e.i;
+  }
+
   private writeSeconds(host: HostState, second: number, at: number) {
     const now = this.now();
     const touchedClusters = new Map<string, Float64Array>();
+    /** services of each touched cluster this director carries */
+    const carried = new Map<string, number>();
     const touchedServices: string[] = [];
     const values = this.scratch;
-    for (const [key, mapped] of host.mapping!.services) {
-      const s = this.services.get(mapped.serviceId);
-      if (!s) continue;
-      this.sum(s, (h) => h.services.get(h.byService.get(s.id) ?? key), now, values);
+    for (const b of host.bindings.values()) {
+      const s = b.s;
+      const se = host.services.get(b.key);
+      const alone = s.hosts.size === 1;
+      if (alone) {
+        values.fill(0);
+        StatsIngestService.add(host, se, values);
+      } else this.sum(s, (h) => h.services.get(h.byService.get(s.id) ?? b.key), now, values);
       s.ring.write(second, values);
       if (at > s.newestAt) s.newestAt = at;
       touchedServices.push(s.id);
       let total = touchedClusters.get(s.clusterId);
       if (!total) touchedClusters.set(s.clusterId, (total = new Float64Array(METRICS)));
       for (let m = 0; m < METRICS; m++) total[m] += values[m];
-      for (const rsId of s.realServers) {
-        const rs = this.realServers.get(rsId)!;
-        this.sum(
-          rs,
-          (h) => {
-            const k = h.byRealServer.get(rsId);
-            return k ? h.services.get(k[0])?.d.get(k[1]) : undefined;
-          },
-          now,
-          values,
-        );
+      carried.set(s.clusterId, (carried.get(s.clusterId) ?? 0) + 1);
+      for (const [dkey, d] of b.dests) {
+        const rs = d.rs;
+        if (alone && rs.hosts.size === 1) {
+          values.fill(0);
+          StatsIngestService.add(host, se?.d.get(dkey), values);
+        } else {
+          const rsId = rs.id;
+          this.sum(
+            rs,
+            (h) => {
+              const k = h.byRealServer.get(rsId);
+              return k ? h.services.get(k[0])?.d.get(k[1]) : undefined;
+            },
+            now,
+            values,
+          );
+        }
         rs.ring.write(second, values);
       }
     }
     for (const [clusterId, total] of touchedClusters) {
       const c = this.clusters.get(clusterId);
       if (!c) continue;
-      // Services of the cluster this director does not carry (none, normally) still count.
-      if (c.services.size > 0) {
+      // every service of the cluster, also those another director carries alone
+      if (c.services.size > (carried.get(clusterId) ?? 0)) {
         total.fill(0);
         for (const sid of c.services) {
           const s = this.services.get(sid);
@@ -343,7 +376,8 @@ export class StatsIngestService implements StatsIngest {
       c.ring.write(second, total);
       if (at > c.newestAt) c.newestAt = at;
     }
-    for (const l of this.listeners) l.applied(host.hostId, touchedClusters.keys(), touchedServices);
+    const clusterIds = [...touchedClusters.keys()];
+    for (const l of this.listeners) l.applied(host.hostId, clusterIds, touchedServices);
   }
 
   // --- mapping -----------------------------------------------------------------------
@@ -407,6 +441,7 @@ export class StatsIngestService implements StatsIngest {
     h.unknownKeys = false;
     h.byService.clear();
     h.byRealServer.clear();
+    h.bindings.clear();
     if (!mapping) return;
     for (const [key, mapped] of mapping.services) {
       h.byService.set(mapped.serviceId, key);
@@ -421,6 +456,8 @@ export class StatsIngestService implements StatsIngest {
       s.label = mapped.label;
       s.hosts.add(h.hostId);
       c.services.add(s.id);
+      const binding: ServiceBinding = { key, s, acc: this.accFor(mapped.clusterId, s.id, ""), dests: new Map() };
+      h.bindings.set(key, binding);
       for (const [dkey, d] of mapped.destinations) {
         h.byRealServer.set(d.realServerId, [key, dkey]);
         let rs = this.realServers.get(d.realServerId);
@@ -431,6 +468,7 @@ export class StatsIngestService implements StatsIngest {
         rs.label = d.label;
         rs.hosts.add(h.hostId);
         s.realServers.add(rs.id);
+        binding.dests.set(dkey, { rs, acc: this.accFor(mapped.clusterId, s.id, rs.id) });
       }
     }
   }
@@ -490,7 +528,8 @@ export class StatsIngestService implements StatsIngest {
     if (untilMinute > this.flushedUpTo) {
       for (const [key, acc] of this.accumulators) {
         for (const minute of acc.minutes.keys()) if (minute < untilMinute) acc.minutes.delete(minute);
-        if (acc.minutes.size === 0) this.accumulators.delete(key);
+        const live = acc.subject === "" ? this.services.has(acc.serviceId) : this.realServers.has(acc.subject);
+        if (acc.minutes.size === 0 && !live) this.accumulators.delete(key);
       }
       this.flushedUpTo = untilMinute;
     }
@@ -619,6 +658,12 @@ export class StatsIngestService implements StatsIngest {
     const rings = this.services.size + this.realServers.size + this.clusters.size;
     return { ringBytes: RING_BYTES, services: this.services.size, realServers: this.realServers.size, clusters: this.clusters.size, hosts: this.hosts.size, totalRingBytes: rings * RING_BYTES };
   }
+}
+
+function addTo(acc: Accumulator, minute: number, inc: Float64Array) {
+  let m = acc.minutes.get(minute);
+  if (!m) acc.minutes.set(minute, (m = new Float64Array(5)));
+  for (let k = 0; k < 5; k++) m[k] += inc[k];
 }
 
 function toEntryFloat(values: ArrayLike<number>): Omit<StatsPoint, "t"> {
