@@ -275,10 +275,17 @@ export class LinuxStats implements StatsKernel {
       await mustRun("ipvsadm", ["-Z", ...splitArgs(serviceSpec(services[0]))]);
       return;
     }
-    // ipvsadm -R goes on after a failing line and still exits 0: any error output is a failure
+    // one process for all; ipvsadm -R goes on after a failing line and still exits 0, so any error
+    // output means "something failed": then each service on its own, to zero the others and name the failures
     const result = await runCommand("ipvsadm", ["-R"], services.map((s) => `-Z ${serviceSpec(s)}\n`).join(""));
-    const errors = (result.stderr || (result.code !== 0 ? result.stdout : "")).trim();
-    if (result.code !== 0 || errors) throw new KernelError(`ipvsadm -R (-Z of ${services.length} services): ${errors || `exit code ${result.code}`}`, "ipvsadm -R");
+    if (result.code === 0 && !result.stderr.trim()) return;
+    const failures: string[] = [];
+    for (const service of services) {
+      const spec = splitArgs(serviceSpec(service));
+      const one = await runCommand("ipvsadm", ["-Z", ...spec]);
+      if (one.code !== 0) failures.push(`ipvsadm -Z ${spec.join(" ")}: ${(one.stderr || one.stdout).trim() || `exit code ${one.code}`}`);
+    }
+    if (failures.length > 0) throw new KernelError(failures.slice(0, 5).join("; ") + (failures.length > 5 ? ` (and ${failures.length - 5} more)` : ""), "ipvsadm -Z");
   }
 }
 
