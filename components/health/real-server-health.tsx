@@ -13,7 +13,6 @@
  *     opens the review page to apply).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
 import { readInteger } from "@/components/forms/use-form";
@@ -203,8 +202,16 @@ function StartDrainDialog({ realServer, label, onClose }: { realServer: RealServ
 function RemoveDrainedDialog({ service, realServer, label, onClose }: { service: VirtualService; realServer: RealServer; label: string; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const router = useRouter();
-  const remove = useMutation(trpc.drains.remove.mutationOptions());
+  // navigation in the mutation's own callback (the row, and this dialog, unmount as soon as the list no longer has the
+  // server); a document navigation, so the review is read fresh whatever happens to this component tree
+  const remove = useMutation(
+    trpc.drains.remove.mutationOptions({
+      onSuccess: (r) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.services.pathKey() });
+        window.location.assign(`/clusters/${r.clusterId}/review`);
+      },
+    }),
+  );
   return (
     <Dialog open onClose={onClose} title="Remove drained real server" size="sm" testId="remove-drained-dialog">
       <DialogForm
@@ -213,19 +220,7 @@ function RemoveDrainedDialog({ service, realServer, label, onClose }: { service:
         submitLabel="Remove and review"
         busy={remove.isPending}
         onCancel={onClose}
-        onSubmit={() =>
-          remove.mutate(
-            { realServerId: realServer.id },
-            {
-              onSuccess: async (r) => {
-                await queryClient.invalidateQueries({ queryKey: trpc.services.pathKey() });
-                await queryClient.invalidateQueries({ queryKey: trpc.clusters.pathKey() });
-                onClose();
-                router.push(`/clusters/${r.clusterId}/review`);
-              },
-            },
-          )
-        }
+        onSubmit={() => remove.mutate({ realServerId: realServer.id })}
       >
         <p className="text-[13px] text-fg-muted">
           Delete <span className="font-mono text-fg">{label}</span> from the draft of {service.protocol === "FWMARK" ? `FWMARK ${service.fwmark}` : service.address}? The
