@@ -13,7 +13,10 @@
  *   `rs-row-<address>:<port>` (port = the real server's effective port; FWMARK
  *   services without a port: `rs-row-<address>`),
  *   buttons inside rows are named "Edit service …", "Delete service …",
- *   "Add real server to …", "Edit real server …", "Delete real server …".
+ *   "Add real server to …", "Edit real server …", "Delete real server …";
+ *   health and drain (#6, components/health/real-server-health.tsx): `rs-health`
+ *   (data-kind), `drain-status` (data-phase), `service-health`, buttons "Drain
+ *   real server …", "Restore real server …", "Remove drained real server …".
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useEffect, useId, useRef, useState } from "react";
@@ -35,6 +38,8 @@ import { table } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { endpoint, FORWARDING_FLAG, markRuleText, persistenceText, plural, thresholdText } from "@/components/format";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
+import { ClusterHealthProvider } from "@/components/health/health-context";
+import { DrainActions, DrainStatus, RealServerHealthBadge, ServiceHealthSummary } from "@/components/health/real-server-health";
 import { RealServerDialog, serviceTitle } from "./real-server-dialog";
 import { realServerTestId, serviceTestId } from "./row-ids";
 import { ServiceDialog } from "./service-dialog";
@@ -169,6 +174,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
           </EmptyState>
         )
       ) : (
+        <ClusterHealthProvider clusterId={clusterId}>
         <div className={table.wrap}>
           <table className={table.table} aria-label="Virtual services and their real servers">
             <thead>
@@ -200,6 +206,7 @@ export function ServicesPanel({ clusterId, totalServices }: { clusterId: string;
             </tbody>
           </table>
         </div>
+        </ClusterHealthProvider>
       )}
       {total > 0 && (
         <div className="border-t border-line">
@@ -284,7 +291,9 @@ function ServiceRows({
         <td className={`${table.tdDense} font-mono text-[12.5px]`}>
           {service.persistenceTimeout === null ? <span className="text-fg-subtle">not persistent</span> : persistenceText(service.persistenceTimeout, service.persistenceNetmask, service.persistenceEngine)}
         </td>
-        <td className={table.tdDense} />
+        <td className={table.tdDense}>
+          <ServiceHealthSummary service={service} />
+        </td>
         <td className={table.tdDense}>
           <EnabledState enabled={service.enabled} />
         </td>
@@ -323,6 +332,8 @@ function ServiceRows({
                   {rs.host && (
                     <Badge title={`Host ${rs.host.name} (${rs.host.managementAddress})`}>{rs.host.name}</Badge>
                   )}
+                  <RealServerHealthBadge service={service} realServer={rs} label={label} />
+                  <DrainStatus service={service} realServer={rs} />
                 </div>
               </td>
               <td className={table.tdDense} title={FORWARDING_LABELS[rs.forwarding]}>
@@ -340,7 +351,8 @@ function ServiceRows({
               </td>
               <td className={`${table.tdDense} ${table.actions}`}>
                 {canEdit && (
-                  <div className="flex justify-end gap-0.5">
+                  <div className="flex items-center justify-end gap-0.5">
+                    <DrainActions service={service} realServer={rs} label={`${label} of ${title}`} />
                     <IconButton label={`Edit real server ${label} of ${title}`} onClick={() => onEdit({ kind: "edit-rs", service, realServer: rs })}>
                       <PencilIcon />
                     </IconButton>
