@@ -5,7 +5,8 @@
 # binaries over 9p, so everything used inside the VM is installed here).
 set -euo pipefail
 PKGS="chromium postgresql qemu-system-x86 kmod cpio xz-utils ipvsadm nftables iptables
-      busybox-static curl iproute2 procps time util-linux"
+      busybox-static curl iproute2 procps time util-linux
+      ldirectord"   # ldirectord: the reference in bench/health-detection.sh (#6)
 missing=$(for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -z "$missing" ]; then
   echo "test packages: all present"
