@@ -1,10 +1,14 @@
-// The daemon's path for ONE change, in-process, as `lvs-agent run` does it:
-// a Daemon over the real kernel (inside the lab VM) whose first reconcile
-// warms its cached actual state; then desired states arrive as fresh objects
-// (as the panel client hands them over), each with one more real server's
-// weight edited, through daemon.setDesired: incremental validation, plan of
-// the changed services against the cache, state file written, one
-// `ipvsadm -R`, targeted read-back. Prints each change and the best.
+// The daemon's path for ONE change, in-process, as `lvs-agent run` takes a
+// panel push: a Daemon over the real kernel (inside the lab VM) whose first
+// reconcile warms its cached actual state; then each push arrives as the JSON
+// text socket.io delivers — a delta against the previous push, as the panel's
+// gateway sends it (deltaPushFor), or the whole document for bundles that
+// predate deltas — and is timed from JSON.parse of that text through the panel
+// client's receivePush (checks + validation of the new entries) and
+// daemon.applyLoaded (plan of the changed services against the cache, state
+// journal written, one `ipvsadm -R`, targeted read-back). Older bundles:
+// JSON.parse + validateDesiredState (their client validated the push) +
+// daemon.setDesired. Prints each change and the best.
 //   node bench/agent-perf-change.cjs DESIRED.json STATE_DIR [REPEAT]
 "use strict";
 const path = require("node:path");
@@ -27,24 +31,36 @@ async function main() {
   const daemon = new lib.Daemon(new lib.Reconciler(lib.linuxKernel(), new lib.StateStore(stateDir)), { intervalMs: 3600e3, periodic: false, log: (e) => events.push(e) });
   await daemon.start(); // cached desired state of the state dir, if any
   let generation = 5000;
-  const send = async (doc) => {
-    const received = JSON.parse(JSON.stringify(doc)); // a fresh object, as from the socket
+  let last = null; // the push the agent accepted last (the base of the next delta)
+  const send = async (doc, delta) => {
+    const push = { generation: doc.generation, revisionId: null, state: doc, force: false };
+    const wire = JSON.stringify((delta && lib.deltaPushFor && lib.deltaPushFor(push, last)) || push);
+    last = { generation: push.generation, state: JSON.parse(JSON.stringify(doc)) };
     const t0 = process.hrtime.bigint();
-    const outcome = await daemon.setDesired(received, "panel");
-    return { outcome, ms: ms(t0) };
+    const payload = JSON.parse(wire); // what socket.io hands the client
+    let outcome;
+    if (lib.receivePush) {
+      const decision = lib.receivePush(daemon, payload, null);
+      if (!decision.accepted) throw new Error(decision.error);
+      outcome = await daemon.applyLoaded(decision.loaded, "panel");
+    } else {
+      if (!lib.validateDesiredState(payload.state).ok) throw new Error("invalid");
+      outcome = await daemon.setDesired(payload.state, "panel");
+    }
+    return { outcome, ms: ms(t0), bytes: wire.length };
   };
   base.generation = ++generation;
-  const warm = await send(base);
+  const warm = await send(base, false);
   console.log(`first reconcile (reads the kernel's ${n} services): ${warm.ms.toFixed(0)} ms, ${warm.outcome.ops.length} ops, converged=${warm.outcome.converged}`);
   let best = Infinity;
   for (let r = 1; r <= repeat; r++) {
     const index = (r * 7919) % n;
     base.generation = ++generation;
     base.ipvs.services[index].destinations[1].weight = 10 + r;
-    const { outcome, ms: t } = await send(base);
+    const { outcome, ms: t, bytes } = await send(base, true);
     best = Math.min(best, t);
     const failed = outcome ? outcome.results.filter((x) => !x.ok).length : -1;
-    console.log(`  change #${r} (service ${index}): ${t.toFixed(0)} ms, ${outcome ? outcome.ops.map((o) => o.command).join("; ") : "rejected"}, failed=${failed}, converged=${outcome && outcome.converged}`);
+    console.log(`  change #${r} (service ${index}, push ${bytes} bytes): ${t.toFixed(0)} ms, ${outcome ? outcome.ops.map((o) => o.command).join("; ") : "rejected"}, failed=${failed}, converged=${outcome && outcome.converged}`);
     if (!outcome || outcome.ops.length !== 1 || failed !== 0 || !outcome.converged) {
       console.log("  UNEXPECTED: one weight edit should be exactly one successful op");
       process.exitCode = 1;
