@@ -187,9 +187,14 @@ export async function appendHealthEvents(tx: Tx, events: HealthEventData[]): Pro
 /** The newest event of each (real server, director), for the panel's first report after a restart. */
 export async function latestHealthStatus(q: Tx, hostId: string, realServerIds: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const realServerId of realServerIds) {
-    const r = await q.healthEvent.findFirst({ where: { hostId, realServerId }, orderBy: [{ at: "desc" }, { id: "desc" }], select: { status: true } });
-    if (r) out.set(realServerId, r.status);
+  for (let i = 0; i < realServerIds.length; i += 500) {
+    const rows = await q.healthEvent.findMany({
+      where: { hostId, realServerId: { in: realServerIds.slice(i, i + 500) } },
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      distinct: ["realServerId"],
+      select: { realServerId: true, status: true },
+    });
+    for (const r of rows) if (r.realServerId) out.set(r.realServerId, r.status);
   }
   return out;
 }
