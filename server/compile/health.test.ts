@@ -103,6 +103,13 @@ describe("compile: health settings", () => {
     expect(noCheck.lints.some((l) => l.level === "warning" && /no health check/.test(l.message))).toBe(true);
   });
 
+  it("a sorry server that is also a real server blocks apply with an error lint", () => {
+    const out = compile({ clusters: [cluster([svc({ healthCheck: HTTP, sorryServer: { address: "10.0.0.12", port: null, forwarding: "DR" } })])], hosts: HOSTS });
+    expect(out.lints.filter((l) => l.level === "error").map((l) => l.message)).toEqual([
+      "web: the sorry server 10.0.0.12:80 of TCP 192.0.2.10:80 is also one of its real servers; choose another sorry server or remove that real server",
+    ]);
+  });
+
   it("describeState shows the check and the sorry server, so the review diff has them", () => {
     const out = compile({ clusters: [cluster([svc({ healthCheck: HTTP, sorryServer: { address: "10.0.0.99", port: null, forwarding: "DR" } })])], hosts: HOSTS });
     const lines = describeState(state(out, "lb1"));

@@ -197,6 +197,16 @@ export function compile(input: CompileInput): CompileOutput {
       if (s.sorryServer && familyOf(s.sorryServer.address) !== s.family) {
         lint("error", `${clusterName}: the sorry server ${s.sorryServer.address} of ${label} is ${familyOf(s.sorryServer.address) === "ipv6" ? "IPv6" : "IPv4"} but the VIP is not; use a sorry server of the VIP's family`);
       }
+      let sorryUsable = s.sorryServer !== undefined && familyOf(s.sorryServer.address) === s.family;
+      if (s.sorryServer) {
+        const sorry = s.sorryServer;
+        const sorryPort = sorry.forwarding === "NAT" && sorry.port !== null ? sorry.port : s.port;
+        const clash = destinations.find((d) => normalizeIp(d.address) === normalizeIp(sorry.address) && (d.port ?? s.port) === sorryPort);
+        if (clash) {
+          sorryUsable = false;
+          lint("error", `${clusterName}: the sorry server ${endpointLabel(sorry.address, sorryPort)} of ${label} is also one of its real servers; choose another sorry server or remove that real server`);
+        }
+      }
       if (s.sorryServer && !s.healthCheck && snapshot.directors.length > 0) {
         lint("warning", `${clusterName}: ${label} has a sorry server but no health check; the sorry server only takes over when a check finds every real server down`);
       }
@@ -215,7 +225,7 @@ export function compile(input: CompileInput): CompileOutput {
           continue;
         }
         const service = toIpvsService(s, destinations);
-        if (s.sorryServer && familyOf(s.sorryServer.address) !== s.family) delete service.sorryServer;
+        if (!sorryUsable) delete service.sorryServer;
         a.services.set(key, { service, clusterName });
         if (quiescesPersistent) a.sysctls.set(EXPIRE_QUIESCENT_TEMPLATE, 1);
         a.addresses.set(`${d.vipInterface} ${s.address}`, { interface: d.vipInterface, address: s.address });
