@@ -19,6 +19,7 @@ import { LoadingRows } from "@/components/ui/loading";
 import { PageHeader, Panel } from "@/components/ui/page-header";
 import { plural } from "@/components/format";
 import { ClusterStatusPanel } from "@/components/revisions/cluster-status";
+import { ClusterDashboard } from "@/components/stats/cluster-dashboard";
 import { ClusterDialog } from "./cluster-dialog";
 import { DirectorsPanel } from "./directors-panel";
 import { ServicesPanel } from "./services-panel";
@@ -93,6 +94,7 @@ export function ClusterPage({ id }: { id: string }) {
       </div>
       <div className="space-y-4">
         <ClusterStatusPanel clusterId={c.id} />
+        <ClusterDashboard cluster={c} />
         <DirectorsPanel cluster={c} />
         <ServicesPanel clusterId={c.id} totalServices={c.serviceCount} />
       </div>

@@ -38,6 +38,7 @@ import { table } from "@/components/ui/table";
 import { cn } from "@/components/ui/cn";
 import { endpoint, FORWARDING_FLAG, markRuleText, persistenceText, plural, thresholdText } from "@/components/format";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
+import { ServiceStatsLink } from "@/components/stats/service-link";
 import { ClusterHealthProvider } from "@/components/health/health-context";
 import { DrainActions, DrainStatus, RealServerHealthBadge, ServiceHealthSummary } from "@/components/health/real-server-health";
 import { RealServerDialog, serviceTitle } from "./real-server-dialog";
@@ -264,13 +265,13 @@ function ServiceRows({
             <span className="font-mono text-[13px] font-semibold">
               {service.protocol === "FWMARK" ? (
                 <>
-                  {service.fwmark} <span className="font-normal text-fg-muted">({service.address})</span>{" "}
+                  <ServiceStatsLink service={service}>{service.fwmark}</ServiceStatsLink> <span className="font-normal text-fg-muted">({service.address})</span>{" "}
                   <span data-testid="mark-rule" className="text-[12px] font-normal text-fg-muted" title="The nft rule the agent writes on the directors">
                     {markRuleText(service)}
                   </span>
                 </>
               ) : (
-                endpoint(service.address, service.port)
+                <ServiceStatsLink service={service}>{endpoint(service.address, service.port)}</ServiceStatsLink>
               )}
             </span>
             {service.description && (

@@ -158,7 +158,9 @@ setInterval(() => {
     clearTimeout(timer);
     inFlight = false;
     if (ack && ack.ok === false) console.error(`frame ${frame.seq} refused: ${ack.error}`);
+    if (process.env.SIM_DEBUG) console.error(`ack ${frame.seq} ${JSON.stringify(ack)}`);
   });
+  if (process.env.SIM_DEBUG) console.error(`frame ${frame.seq} conns=${conns} services=${list.length}`);
   if (announce) {
     say({ event: "frame", seq: frame.seq, at, conns });
     announce = false;
