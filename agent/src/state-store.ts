@@ -86,7 +86,7 @@ export class StateStore {
   }
 
   /** what desired.json holds when this process wrote it from parts: the base a journal refers to */
-  private base: { hash: string; index: Map<object, number> } | null = null;
+  private base: { hash: string; list: readonly object[]; index: Map<object, number> } | null = null;
 
   /** The last applied desired-state document as stored (desired.json + its journal; validated again by the caller), or null. */
   readDesired(): unknown | null {
@@ -155,28 +155,33 @@ export class StateStore {
     this.removeJournal();
     const index = new Map<object, number>();
     parts.services.forEach((service, i) => index.set(service, i));
-    this.base = { hash: sha1(content), index };
+    this.base = { hash: sha1(content), list: parts.services, index };
   }
 
-  private writeJournal(parts: DocumentParts, base: { hash: string; index: Map<object, number> }): boolean {
+  private writeJournal(parts: DocumentParts, base: { hash: string; list: readonly object[]; index: Map<object, number> }): boolean {
     const limit = Math.min(JOURNAL_MAX_ENTRIES, Math.max(16, parts.services.length >> 3));
     const items: string[] = [];
     let entries = 0;
-    let run: { from: number; count: number } | null = null;
+    // the current run of base entries: [from, from + count)
+    let from = -1;
+    let count = 0;
     const flush = () => {
-      if (run) items.push(`[${run.from},${run.count}]`);
-      run = null;
+      if (count > 0) items.push(`[${from},${count}]`);
+      count = 0;
     };
     for (const service of parts.services) {
-      const at = base.index.get(service);
+      // where the run goes on (the common case) no lookup is needed
+      const next = count > 0 ? from + count : -1;
+      const at = next >= 0 && base.list[next] === service ? next : base.index.get(service);
       if (at === undefined) {
         if (++entries > limit) return false;
         flush();
         items.push(service.text);
-      } else if (run && at === run.from + run.count) run.count++;
+      } else if (count > 0 && at === from + count) count++;
       else {
         flush();
-        run = { from: at, count: 1 };
+        from = at;
+        count = 1;
       }
     }
     flush();

@@ -177,10 +177,16 @@ export function servicesFor(services: readonly IpvsService[], keys: ReadonlySet<
   const memo = keysCache.get(services);
   if (memo) return memo;
   if (keys.size > SMALL_SCOPE) return servicesByKey(services);
+  // one reconcile asks for the same few keys several times (plan, read-back, re-plan)
+  const id = [...keys].sort().join("\n");
+  const last = scanCache.get(services);
+  if (last && last.id === id) return last.found;
   const found = new Map<string, IpvsService>();
   for (const service of services) if (keys.has(service.key)) found.set(service.key, service);
+  scanCache.set(services, { id, found });
   return found;
 }
+const scanCache = new WeakMap<readonly IpvsService[], { id: string; found: Map<string, IpvsService> }>();
 
 const ownedCache = new WeakMap<string[], Set<string>>();
 /** The ledger's service keys as a set (memoised per ledger array: the daemon plans against the same one repeatedly). */
