@@ -15,8 +15,8 @@ const VIEWER = { username: "vera-viewer", password: "viewer-passphrase-1" };
 const OPERATOR = { username: "otto-operator", password: "operator-passphrase-2" };
 const VIP = "192.0.2.50";
 
-/** Buttons a reader may use on a cluster page: expand/collapse and paging. */
-const READ_ONLY_BUTTON = /^(Show real servers of .*|Hide real servers of .*|Collapse all|Expand all|Previous page|Next page|Close dialog|Switch to .*|Theme.*|Sign out)$/;
+/** Buttons a reader may use on a cluster page: expand/collapse, paging, a real server's health timeline. */
+const READ_ONLY_BUTTON = /^(Show real servers of .*|Health of .*|Hide real servers of .*|Collapse all|Expand all|Previous page|Next page|Close dialog|Switch to .*|Theme.*|Sign out)$/;
 
 async function createUserInUi(page: Page, user: { username: string; password: string }, role: "viewer" | "operator") {
   await page.getByTestId("new-user-button").click();
