@@ -171,7 +171,7 @@ export async function ingestHealthReport(
           action: v.action,
           hostName: v.hostName,
         })),
-        sorryActive: store.view(clusterId).sorryActive,
+        sorryActive: store.sorryActive(clusterId),
       };
       if (frame.entries.length === 0 && !report.full && !sorryByCluster.has(clusterId)) continue;
       hub.emitToCluster(clusterId, LiveEvents.health, frame);

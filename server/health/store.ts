@@ -63,14 +63,19 @@ export class HealthStore {
     return [...this.clusters.entries()].filter(([, c]) => c.reporting.has(hostId)).map(([id]) => id);
   }
 
+  /** Services whose sorry server any director has in the kernel now. */
+  sorryActive(clusterId: string): string[] {
+    const sorry = new Set<string>();
+    for (const ids of this.clusters.get(clusterId)?.sorry.values() ?? []) for (const id of ids) sorry.add(id);
+    return [...sorry].sort();
+  }
+
   view(clusterId: string): { entries: RealServerHealthView[]; sorryActive: string[]; reportingHosts: { hostId: string; hostName: string; at: string }[] } {
     const c = this.clusters.get(clusterId);
     if (!c) return { entries: [], sorryActive: [], reportingHosts: [] };
-    const sorry = new Set<string>();
-    for (const ids of c.sorry.values()) for (const id of ids) sorry.add(id);
     return {
       entries: [...c.entries.values()].sort((a, b) => (a.realServerId + a.hostName < b.realServerId + b.hostName ? -1 : 1)),
-      sorryActive: [...sorry].sort(),
+      sorryActive: this.sorryActive(clusterId),
       reportingHosts: [...c.reporting.entries()].map(([hostId, r]) => ({ hostId, ...r })).sort((a, b) => a.hostName.localeCompare(b.hostName)),
     };
   }
