@@ -12,26 +12,27 @@
  *     in the same run (an invalid /live subscribe, answered without I/O).
  * Payloads: SERVICES virtual services × RS real servers per director (default
  * 50 × 4), clusters of two directors (an HA pair, both carrying traffic), each
- * second a random BUSY fraction of services has traffic; frames are built by
- * the agent's own encoder (agent/src/stats/frames.ts: full on connect and every
- * 60 s, otherwise only changed entries, ack-paced, latest-only).
+ * second a random BUSY fraction of services has traffic; frames are what the
+ * agent's encoder sends for that traffic (full on connect and every 60 s,
+ * otherwise only the services that moved; ack-paced, latest-only). The agents
+ * run in WORKERS child processes (default 2) so the load generator does not
+ * starve the browsers' event loop.
  *
  *   npx tsx bench/stats-fanout.ts                 # AGENTS="100 500" BROWSERS=100
  *   AGENTS=500 MEASURE_S=60 BUSY=0.5 npx tsx bench/stats-fanout.ts
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { io as connect, type Socket } from "socket.io-client";
-import { buildFrame, type EntrySnapshot, type Five, type ServiceSnapshot, type StatsSnapshot } from "../agent/src/stats/frames";
 import { openDatabase, type Database } from "../server/db";
 import { deployMigrations } from "../server/db/deploy";
 import { setup as setupPanel } from "../server/services/auth";
 import { SESSION_COOKIE, hashSecret } from "../server/services/auth/secrets";
-import { AGENT_NAMESPACE, AgentEvents } from "../shared/agent-protocol";
+import { AGENT_NAMESPACE, AgentEvents, type StatsEntry, type StatsFrame, type StatsServiceEntry } from "../shared/agent-protocol";
 import { LIVE_NAMESPACE, LiveEvents, type ClusterLiveFrame, type ServiceLiveFrame } from "../shared/live";
 
 const AGENTS = (process.env.AGENTS ?? "100 500").split(/\s+/).filter(Boolean).map(Number);
@@ -42,6 +43,9 @@ const BUSY = Number(process.env.BUSY ?? 0.5);
 const IDLE_S = Number(process.env.IDLE_S ?? 10);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 15);
 const MEASURE_S = Number(process.env.MEASURE_S ?? 60);
+/** processes the simulated agents run in */
+const WORKERS = Number(process.env.WORKERS ?? 2);
+type Five = [number, number, number, number, number];
 const ROOT = path.resolve(__dirname, "..");
 
 let seed = 7;
@@ -54,7 +58,7 @@ const rip = (k: number, j: number, r: number) => `10.${(k >> 8) + 1}.${k & 255}.
 
 // --- seeding: clusters of two directors with an applied revision and deployment --------------
 
-async function seed_(db: Database, agents: number): Promise<{ hosts: { id: string; credential: string; cluster: number }[]; clusters: { id: string; serviceIds: string[] }[] }> {
+async function seed_(db: Database, agents: number): Promise<{ hosts: Host[]; clusters: { id: string; serviceIds: string[] }[] }> {
   const c = db.client;
   const hosts: { id: string; credential: string; cluster: number }[] = [];
   const clusters: { id: string; serviceIds: string[] }[] = [];
@@ -108,66 +112,50 @@ async function seed_(db: Database, agents: number): Promise<{ hosts: { id: strin
   return { hosts, clusters };
 }
 
-// --- simulated agents --------------------------------------------------------------------------
+// --- simulated agents (in worker processes, so the load generator does not starve the browsers) ---
 
+type Host = { id: string; credential: string; cluster: number };
+
+/**
+ * One director: cumulative counters per service and real server; each second a
+ * random BUSY fraction of services gets traffic. Frames follow the contract as
+ * the agent's encoder (agent/src/stats/frames.ts buildFrame) produces them for
+ * this traffic: full on connect and every 60 s; otherwise only the services
+ * whose counters moved (with all their real servers), idle ones absent (= zero
+ * rates). One frame in flight; a tick while waiting for the ack is skipped
+ * (latest-only).
+ */
 class SimAgent {
   socket: Socket;
-  snapshot: StatsSnapshot;
-  acked: StatsSnapshot | null = null;
+  counters: Float64Array;
+  gauges: Int32Array;
   seq = 0;
   inFlight = false;
   lastFull = 0;
+  acked = false;
   timer: NodeJS.Timeout | null = null;
   sent = 0;
   bytes = 0;
+  keys: string[];
+  dkeys: string[][];
 
   constructor(
     url: string,
-    readonly host: { id: string; credential: string; cluster: number },
+    readonly host: Host,
   ) {
     this.socket = connect(`${url}${AGENT_NAMESPACE}`, { path: "/socket.io", transports: ["websocket"], reconnection: false, forceNew: true, auth: { hostId: host.id, credential: host.credential } });
-    const services = new Map<string, ServiceSnapshot>();
-    for (let j = 0; j < SERVICES; j++) {
-      const d = new Map<string, EntrySnapshot>();
-      for (let r = 0; r < RS; r++) d.set(`${rip(host.cluster, j, r)}:80`, { c: [int(5e7), int(5e8), 0, int(5e10), 0], r: null, a: int(50), i: int(200) });
-      services.set(`tcp ${vip(host.cluster, j)}:80`, { c: [0, 0, 0, 0, 0], r: null, a: 0, i: 0, d });
-    }
-    this.snapshot = { at: Date.now(), services, totals: { c: [0, 0, 0, 0, 0], r: null } };
-    this.roll(false);
+    this.keys = Array.from({ length: SERVICES }, (_, j) => `tcp ${vip(host.cluster, j)}:80`);
+    this.dkeys = Array.from({ length: SERVICES }, (_, j) => Array.from({ length: RS }, (_, r) => `${rip(host.cluster, j, r)}:80`));
+    this.counters = new Float64Array(SERVICES * RS * 5).map((_, n) => (n % 5 === 0 ? int(5e7) : n % 5 === 1 ? int(5e8) : n % 5 === 3 ? int(5e10) : 0));
+    this.gauges = new Int32Array(SERVICES * RS * 2).map(() => int(100));
   }
 
   connected(): Promise<void> {
+    if (this.socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.socket.once("connect", () => resolve());
       this.socket.once("connect_error", reject);
     });
-  }
-
-  /** One kernel sample: busy services' counters grow; rates and gauges like a real director. */
-  roll(traffic: boolean) {
-    const services = new Map<string, ServiceSnapshot>();
-    for (const [key, s] of this.snapshot.services) {
-      const busy = traffic && rand() < BUSY;
-      const d = new Map<string, EntrySnapshot>();
-      const sum: Five = [0, 0, 0, 0, 0];
-      const sumR: Five = [0, 0, 0, 0, 0];
-      let a = 0;
-      let i = 0;
-      for (const [dkey, old] of s.d) {
-        const r: Five = busy ? [int(300) + 1, int(3000) + 10, 0, int(3e5) + 100, 0] : [0, 0, 0, 0, 0];
-        const c = old.c.map((v, n) => v + r[n]) as Five;
-        const e = { c, r, a: busy ? int(500) : old.a, i: busy ? int(2000) : old.i };
-        d.set(dkey, e);
-        for (let n = 0; n < 5; n++) {
-          sum[n] += c[n];
-          sumR[n] += r[n];
-        }
-        a += e.a;
-        i += e.i;
-      }
-      services.set(key, { c: sum, r: sumR, a, i, d });
-    }
-    this.snapshot = { at: Date.now(), services, totals: this.snapshot.totals };
   }
 
   start(phaseMs: number) {
@@ -177,22 +165,63 @@ class SimAgent {
     }, phaseMs);
   }
 
+  private entry(j: number, rates: number[][] | null): StatsServiceEntry {
+    const d: StatsEntry[] = [];
+    const sum: Five = [0, 0, 0, 0, 0];
+    const sumR: Five = [0, 0, 0, 0, 0];
+    let a = 0;
+    let i = 0;
+    for (let r = 0; r < RS; r++) {
+      const base = (j * RS + r) * 5;
+      const c = Array.from(this.counters.subarray(base, base + 5)) as Five;
+      const rr = (rates ? rates[r] : [0, 0, 0, 0, 0]) as Five;
+      const ga = this.gauges[(j * RS + r) * 2];
+      const gi = this.gauges[(j * RS + r) * 2 + 1];
+      d.push({ k: this.dkeys[j][r], c, r: rr, a: ga, i: gi });
+      for (let n = 0; n < 5; n++) {
+        sum[n] += c[n];
+        sumR[n] += rr[n];
+      }
+      a += ga;
+      i += gi;
+    }
+    return { k: this.keys[j], c: sum, r: sumR, a, i, d };
+  }
+
   tick() {
-    this.roll(true);
-    if (this.inFlight) return; // latest-only: the next tick sends the newest sample
-    const full = this.acked === null || Date.now() - this.lastFull >= 60_000;
-    const current = this.snapshot;
-    const frame = buildFrame(full ? null : this.acked, current, { seq: this.seq++, intervalMs: 1000, full });
+    // the kernel moves on every second, sent or not
+    const busy: (number[][] | null)[] = [];
+    for (let j = 0; j < SERVICES; j++) {
+      if (rand() >= BUSY) {
+        busy.push(null);
+        continue;
+      }
+      const rates: number[][] = [];
+      for (let r = 0; r < RS; r++) {
+        const rr = [int(300) + 1, int(3000) + 10, 0, int(3e5) + 100, 0];
+        const base = (j * RS + r) * 5;
+        for (let n = 0; n < 5; n++) this.counters[base + n] += rr[n];
+        this.gauges[(j * RS + r) * 2] = int(500);
+        this.gauges[(j * RS + r) * 2 + 1] = int(2000);
+        rates.push(rr);
+      }
+      busy.push(rates);
+    }
+    if (this.inFlight) return;
+    const full = !this.acked || Date.now() - this.lastFull >= 60_000;
+    const services: StatsServiceEntry[] = [];
+    for (let j = 0; j < SERVICES; j++) if (full || busy[j]) services.push(this.entry(j, busy[j]));
+    const frame: StatsFrame = { seq: this.seq++, at: Date.now(), intervalMs: 1000, full, services, totals: null };
     if (full) this.lastFull = Date.now();
     this.inFlight = true;
     this.sent++;
-    this.bytes += Buffer.byteLength(JSON.stringify(frame));
+    if (this.sent % 10 === 1) this.bytes += Buffer.byteLength(JSON.stringify(frame)) * 10;
     this.socket
       .timeout(10_000)
       .emitWithAck(AgentEvents.stats, frame)
       .then(
         () => {
-          this.acked = current;
+          this.acked = true;
         },
         () => undefined,
       )
@@ -205,6 +234,53 @@ class SimAgent {
     if (this.timer) clearInterval(this.timer);
     this.socket.disconnect();
   }
+}
+
+/** Worker process: connects its agents, starts them on "start", reports frames and bytes sent on "stop". */
+async function agentWorker() {
+  const { url, hosts, offset, total } = JSON.parse(process.env.FANOUT_WORKER!) as { url: string; hosts: Host[]; offset: number; total: number };
+  const sims = hosts.map((h) => new SimAgent(url, h));
+  for (let i = 0; i < sims.length; i += 50) await Promise.all(sims.slice(i, i + 50).map((s) => s.connected()));
+  process.send!({ ready: true });
+  process.on("message", (m: { cmd: string }) => {
+    if (m.cmd === "start") sims.forEach((s, i) => s.start(((offset + i) * 1000) / total));
+    if (m.cmd === "count") process.send!({ sent: sims.reduce((a, s) => a + s.sent, 0), bytes: sims.reduce((a, s) => a + s.bytes, 0) });
+    if (m.cmd === "stop") {
+      sims.forEach((s) => s.stop());
+      process.exit(0);
+    }
+  });
+}
+
+interface Worker {
+  child: ChildProcess;
+  ask(cmd: string): Promise<{ sent: number; bytes: number }>;
+}
+
+async function startWorkers(url: string, hosts: Host[]): Promise<Worker[]> {
+  const per = Math.ceil(hosts.length / WORKERS);
+  const workers: Worker[] = [];
+  for (let w = 0; w < WORKERS && w * per < hosts.length; w++) {
+    const slice = hosts.slice(w * per, (w + 1) * per);
+    const child = fork(__filename, ["--agents-worker"], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, FANOUT_WORKER: JSON.stringify({ url, hosts: slice, offset: w * per, total: hosts.length }) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("message", () => resolve());
+      child.once("exit", (code) => reject(new Error(`agent worker exited with ${code}`)));
+    });
+    workers.push({
+      child,
+      ask: (cmd) =>
+        new Promise((resolve) => {
+          child.once("message", (m) => resolve(m as { sent: number; bytes: number }));
+          child.send({ cmd });
+        }),
+    });
+  }
+  return workers;
 }
 
 // --- the panel child process --------------------------------------------------------------------
@@ -264,8 +340,7 @@ async function run(agents: number) {
   });
   let stopping = false;
   let disconnects = 0;
-  const sims = seeded.hosts.map((h) => new SimAgent(panel.url, h));
-  for (let i = 0; i < sims.length; i += 50) await Promise.all(sims.slice(i, i + 50).map((s) => s.connected()));
+  const workers = await startWorkers(panel.url, seeded.hosts);
 
   // browsers: each watches one cluster room and one service room of that cluster
   const latencies: number[] = [];
@@ -307,19 +382,20 @@ async function run(agents: number) {
   const idleFrom = Date.now();
   await sleep(IDLE_S * 1000);
   const idleTo = Date.now();
-  sims.forEach((s, i) => s.start((i * 1000) / sims.length));
+  for (const w of workers) w.child.send({ cmd: "start" });
   void echo();
   await sleep(WARMUP_S * 1000);
-  const sentBefore = sims.reduce((a, s) => a + s.sent, 0);
-  const bytesBefore = sims.reduce((a, s) => a + s.bytes, 0);
+  const count = async () => (await Promise.all(workers.map((w) => w.ask("count")))).reduce((a, c) => ({ sent: a.sent + c.sent, bytes: a.bytes + c.bytes }), { sent: 0, bytes: 0 });
+  const before = await count();
   measuring = true;
   const from = Date.now();
   await sleep(MEASURE_S * 1000);
   const to = Date.now();
   measuring = false;
   echoing = false;
-  const frames = sims.reduce((a, s) => a + s.sent, 0) - sentBefore;
-  const bytes = sims.reduce((a, s) => a + s.bytes, 0) - bytesBefore;
+  const after = await count();
+  const frames = after.sent - before.sent;
+  const bytes = after.bytes - before.bytes;
   await sleep(1500);
 
   const idleCpu = cpuBetween(panel.reports, idleFrom, idleTo);
@@ -337,7 +413,7 @@ async function run(agents: number) {
   console.log(`  targets:     500 agents within one core (CPU ≤ 100 %): ${cpu <= 100 ? "met" : "MISSED"} at ${agents}; p99 ≤ 1500 ms: ${pct(latencies, 99) <= 1500 ? "met" : "MISSED"}`);
 
   stopping = true;
-  for (const s of sims) s.stop();
+  for (const w of workers) w.child.send({ cmd: "stop" });
   for (const b of browsers) b.disconnect();
   const exited = new Promise((resolve) => panel.child.once("exit", resolve));
   panel.child.kill("SIGTERM");
@@ -345,6 +421,12 @@ async function run(agents: number) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+if (process.argv.includes("--agents-worker")) {
+  void agentWorker().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else
 void (async () => {
   console.log(`stats fan-out bench — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   for (const n of AGENTS) await run(n);

@@ -8,7 +8,7 @@
  * - "subscribe" / "unsubscribe" (LiveSubscription, zod-validated, the cluster
  *   or service must exist) join / leave room cluster:<id> / service:<id>.
  * - After each applied stats frame the rooms it touched get a cluster-stats /
- *   service-stats frame, at most one per MIN_EMIT_INTERVAL_MS per room (≈1 Hz per director; a
+ *   service-stats frame, at most one per MIN_EMIT_INTERVAL_MS per room (≈1 Hz per director: a
  *   cluster with two directors gets up to 2 Hz, each frame carrying the newest sums), and
  *   only rooms with members on THIS process are computed and emitted to
  *   (`local`): every process applies every frame (frames of agents connected
@@ -44,7 +44,7 @@ import {
 } from "@/shared/live";
 import { registerLiveHub, type LiveHub } from "./hub";
 
-export const MIN_EMIT_INTERVAL_MS = 500;
+export const MIN_EMIT_INTERVAL_MS = 200;
 export const SESSION_RECHECK_MS = 60_000;
 export const CLUSTER_INFO_TTL_MS = 15_000;
 export const MAX_ROOMS_PER_SOCKET = 200;
