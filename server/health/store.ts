@@ -20,7 +20,7 @@ interface ClusterHealthState {
 }
 
 export class HealthStore {
-  private readonly clusters = new Map<string, ClusterHealthState>();
+  constructor(private readonly clusters: Map<string, ClusterHealthState> = new Map()) {}
 
   private cluster(clusterId: string): ClusterHealthState {
     let c = this.clusters.get(clusterId);
@@ -85,9 +85,14 @@ export class HealthStore {
   }
 }
 
-const registry = globalThis as unknown as { __lvsHealthStore?: HealthStore };
+/*
+ * Only the DATA is shared on globalThis: the gateway side (tsx) and the tRPC
+ * side (Next's bundle) each wrap it with their own copy of this class, so a
+ * method never depends on which side created the store first.
+ */
+const registry = globalThis as unknown as { __lvsHealthState?: Map<string, ClusterHealthState> };
 
-/** The process's health store (created on first use; shared by the gateway and tRPC through globalThis). */
+/** The process's health store (shared by the gateway and tRPC through globalThis). */
 export function getHealthStore(): HealthStore {
-  return (registry.__lvsHealthStore ??= new HealthStore());
+  return new HealthStore((registry.__lvsHealthState ??= new Map()));
 }
