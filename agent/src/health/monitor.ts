@@ -87,8 +87,10 @@ export class HealthMonitor {
         serviceOf.set(t.id, c);
       }
     }
+    let changed = false;
     for (const [id, slot] of this.slots) {
       if (wanted.has(id)) continue;
+      changed = true;
       slot.stopped = true;
       if (slot.timer) clearTimeout(slot.timer);
       this.slots.delete(id);
@@ -99,11 +101,12 @@ export class HealthMonitor {
         kept.service = serviceOf.get(id)!; // onFailure, slow start or the sorry server may have changed
         continue;
       }
+      changed = true;
       const slot: Slot = { target, service: serviceOf.get(id)!, state: initialState(this.now()), timer: null, running: false, stopped: false };
       this.slots.set(id, slot);
       if (!this.stopped) this.schedule(slot, this.options.stagger === false ? 0 : Math.floor(Math.random() * Math.min(target.check.intervalMs, 1000)));
     }
-    for (const listener of this.targetListeners) listener();
+    if (changed) for (const listener of this.targetListeners) listener();
   }
 
   /** Listens to changes of the set of checked destinations. */
