@@ -325,7 +325,7 @@ function ServiceRows({
             >
               <td className={table.tdDense} />
               <td className={`${table.tdDense} pl-8`}>
-                <div className="flex items-center gap-2">
+                <div className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
                   <span aria-hidden className="text-fg-subtle">
                     →
                   </span>
@@ -334,7 +334,7 @@ function ServiceRows({
                     <Badge title={`Host ${rs.host.name} (${rs.host.managementAddress})`}>{rs.host.name}</Badge>
                   )}
                   <RealServerHealthBadge service={service} realServer={rs} label={label} />
-                  <DrainStatus service={service} realServer={rs} />
+                  <DrainStatus service={service} realServer={rs} label={`${label} of ${title}`} />
                 </div>
               </td>
               <td className={table.tdDense} title={FORWARDING_LABELS[rs.forwarding]}>

@@ -6,16 +6,17 @@
  *     opens the server's health timeline. testid `rs-health` (data-kind).
  *   - `DrainStatus`: while draining, the time since the drain started and the
  *     live ActiveConn / InActConn from the stats (service-stats frames); without
- *     live stats it says so. testid `drain-status` (data-phase).
- *   - `DrainActions` (operators and admins): "Drain" → confirm with a timeout;
- *     while draining "Restore" and, once the connections reached zero or the
- *     timeout passed, "Remove" (deletes the real server from the draft and
- *     opens the review page to apply).
+ *     live stats it says so. testid `drain-status` (data-phase). For operators
+ *     "Restore" and, once the connections reached zero or the timeout passed,
+ *     "Remove" (deletes the real server from the draft and opens the review
+ *     page to apply).
+ *   - `DrainActions` (operators and admins): "Drain" → confirm with a timeout.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { serverErrorToFormErrors } from "@/components/forms/errors";
 import { readInteger } from "@/components/forms/use-form";
+import { useCanEdit } from "@/components/shell/session";
 import { useLive } from "@/components/stats/use-live";
 import { useTRPC } from "@/components/trpc/client";
 import { Badge } from "@/components/ui/badge";
@@ -73,82 +74,79 @@ function useRealServerConnections(serviceId: string, realServerId: string) {
   return { counts, live: live.status };
 }
 
-export function DrainStatus({ service, realServer }: { service: VirtualService; realServer: RealServer }) {
+export function DrainStatus({ service, realServer, label }: { service: VirtualService; realServer: RealServer; label: string }) {
   const drain = realServer.drain;
   if (!drain) return null;
-  return <DrainStatusInner service={service} realServer={realServer} />;
+  return <DrainStatusInner service={service} realServer={realServer} label={label} />;
 }
 
-function DrainStatusInner({ service, realServer }: { service: VirtualService; realServer: RealServer }) {
+/**
+ * Draining: time since the start, live counts, and for operators Restore and —
+ * once drained or timed out — Remove. They sit here, next to the address (the
+ * cell wraps), not in the actions column, so the table keeps its width.
+ */
+function DrainStatusInner({ service, realServer, label }: { service: VirtualService; realServer: RealServer; label: string }) {
   const drain = realServer.drain!;
+  const canEdit = useCanEdit();
   const now = useNow(1000);
   const { counts, live } = useRealServerConnections(service.id, realServer.id);
   const phase = drainPhase(drain, now, counts);
+  const [removing, setRemoving] = useState(false);
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const restore = useMutation(trpc.drains.restore.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.services.pathKey() }) }));
   return (
-    <span data-testid="drain-status" data-phase={phase} className="text-[11.5px] whitespace-nowrap text-fg-muted" title={`Drain timeout ${drain.timeoutSeconds} s`}>
-      {elapsedText(drain.startedAt, now)}
-      {counts ? (
+    <span className="inline-flex flex-wrap items-center gap-x-1.5">
+      <span data-testid="drain-status" data-phase={phase} className="text-[11.5px] whitespace-nowrap text-fg-muted" title={`Drain timeout ${drain.timeoutSeconds} s`}>
+        {elapsedText(drain.startedAt, now)}
+        {counts ? (
+          <>
+            {" · "}
+            <span className="font-mono" data-testid="drain-connections">
+              {counts.active} active / {counts.inactive} inactive
+            </span>
+          </>
+        ) : (
+          <span className="text-fg-subtle"> · {live === "live" ? "waiting for live stats" : "no live connection counts"}</span>
+        )}
+        {phase === "drained" && <span className="text-ok"> · drained</span>}
+        {phase === "timed-out" && <span className="text-warn"> · timeout passed</span>}
+      </span>
+      {canEdit && (
         <>
-          {" · "}
-          <span className="font-mono" data-testid="drain-connections">
-            {counts.active} active / {counts.inactive} inactive
-          </span>
+          <Button size="sm" variant="ghost" className="h-6 px-1.5" aria-label={`Restore real server ${label}`} busy={restore.isPending}
+            title="End the drain: the applied weight is published again" onClick={() => restore.mutate({ realServerId: realServer.id })}>
+            Restore
+          </Button>
+          {phase !== "draining" && (
+            <Button size="sm" variant="danger-ghost" className="h-6 px-1.5" aria-label={`Remove drained real server ${label}`} onClick={() => setRemoving(true)}>
+              Remove
+            </Button>
+          )}
+          {restore.error && (
+            <span role="alert" className="text-[11.5px] text-danger">
+              {serverErrorToFormErrors(restore.error).form ?? restore.error.message}
+            </span>
+          )}
+          {removing && <RemoveDrainedDialog service={service} realServer={realServer} label={label} onClose={() => setRemoving(false)} />}
         </>
-      ) : (
-        <span className="text-fg-subtle"> · {live === "live" ? "waiting for live stats" : "no live connection counts"}</span>
       )}
-      {phase === "drained" && <span className="text-ok"> · drained</span>}
-      {phase === "timed-out" && <span className="text-warn"> · timeout passed</span>}
     </span>
   );
 }
 
+/** "Drain" in the row's actions (operators); nothing while draining (Restore / Remove sit with the drain status). */
 export function DrainActions({ service, realServer, label }: { service: VirtualService; realServer: RealServer; label: string }) {
-  const [dialog, setDialog] = useState<"start" | "remove" | null>(null);
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.services.pathKey() });
-  const restore = useMutation(trpc.drains.restore.mutationOptions({ onSuccess: refresh }));
-  if (!realServer.drain) {
-    // a disabled real server or service carries no traffic: nothing to drain
-    if (!realServer.enabled || !service.enabled) return null;
-    return (
-      <>
-        <Button size="sm" variant="ghost" aria-label={`Drain real server ${label}`} onClick={() => setDialog("start")}>
-          Drain
-        </Button>
-        {dialog === "start" && <StartDrainDialog realServer={realServer} label={label} onClose={() => setDialog(null)} />}
-      </>
-    );
-  }
+  const [open, setOpen] = useState(false);
+  // a disabled real server or service carries no traffic: nothing to drain
+  if (realServer.drain || !realServer.enabled || !service.enabled) return null;
   return (
     <>
-      <RemoveWhenDrained service={service} realServer={realServer} label={label} onRemove={() => setDialog("remove")} />
-      <Button size="sm" variant="ghost" aria-label={`Restore real server ${label}`} busy={restore.isPending}
-        title={restore.error ? serverErrorToFormErrors(restore.error).form ?? restore.error.message : "End the drain: the applied weight is published again"}
-        onClick={() => restore.mutate({ realServerId: realServer.id })}>
-        Restore
+      <Button size="sm" variant="ghost" aria-label={`Drain real server ${label}`} onClick={() => setOpen(true)}>
+        Drain
       </Button>
-      {restore.error && (
-        <span role="alert" className="text-[11.5px] text-danger">
-          {serverErrorToFormErrors(restore.error).form ?? restore.error.message}
-        </span>
-      )}
-      {dialog === "remove" && <RemoveDrainedDialog service={service} realServer={realServer} label={label} onClose={() => setDialog(null)} />}
+      {open && <StartDrainDialog realServer={realServer} label={label} onClose={() => setOpen(false)} />}
     </>
-  );
-}
-
-/** "Remove" only once the drain is done: no connections left, or the timeout passed (also when counts are unknown). */
-function RemoveWhenDrained({ service, realServer, label, onRemove }: { service: VirtualService; realServer: RealServer; label: string; onRemove: () => void }) {
-  const now = useNow(1000);
-  const { counts } = useRealServerConnections(service.id, realServer.id);
-  const phase = drainPhase(realServer.drain!, now, counts);
-  if (phase === "draining") return null;
-  return (
-    <Button size="sm" variant="danger-ghost" aria-label={`Remove drained real server ${label}`} onClick={onRemove}>
-      Remove
-    </Button>
   );
 }
 
