@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { validateDesiredState } from "@/shared/desired-state";
 import type { ClusterSnapshot, SnapshotRealServer, SnapshotService } from "@/shared/revisions";
-import { EXPIRE_QUIESCENT_TEMPLATE, compile, describeState, type CompileHostInfo } from "./index";
+import { EXPIRE_NODEST_CONN, EXPIRE_QUIESCENT_TEMPLATE, compile, describeState, type CompileHostInfo } from "./index";
 import { modelDiff } from "./model-diff";
 
 const host = (id: string): CompileHostInfo => ({ id, name: id, managementAddress: "198.51.100.1", interfaceAddresses: [], kernel: null });
@@ -132,15 +132,18 @@ describe("compile: drains", () => {
   });
 
   it.each([
-    ["persistent + drained", { persistenceTimeout: 300 }, ["r1"], true],
-    ["persistent + quiescing health check", { persistenceTimeout: 300, healthCheck: HTTP }, [], true],
-    ["persistent + health check that removes", { persistenceTimeout: 300, healthCheck: HTTP, onFailure: "REMOVE" as const }, [], false],
-    ["not persistent + drained", {}, ["r1"], false],
-    ["persistent, no check, no drain", { persistenceTimeout: 300 }, [], false],
-  ])("%s → expire_quiescent_template %s", (_n, extra, drained, expected) => {
+    ["persistent + drained", { persistenceTimeout: 300 }, ["r1"], true, false],
+    ["persistent + quiescing health check", { persistenceTimeout: 300, healthCheck: HTTP }, [], true, false],
+    ["persistent + health check that removes", { persistenceTimeout: 300, healthCheck: HTTP, onFailure: "REMOVE" as const }, [], false, true],
+    ["not persistent + health check that removes", { healthCheck: HTTP, onFailure: "REMOVE" as const }, [], false, true],
+    ["REMOVE without a check (nothing is ever removed)", { onFailure: "REMOVE" as const }, [], false, false],
+    ["not persistent + drained", {}, ["r1"], false, false],
+    ["persistent, no check, no drain", { persistenceTimeout: 300 }, [], false, false],
+  ])("%s → expire_quiescent_template %s, expire_nodest_conn %s", (_n, extra, drained, quiescent, nodest) => {
     const out = compile({ clusters: [cluster([svc(extra)])], hosts: HOSTS, drainedRealServerIds: drained });
-    expect(state(out, "lb1").sysctls[EXPIRE_QUIESCENT_TEMPLATE]).toBe(expected ? 1 : undefined);
-    expect(state(out, "rs1").sysctls[EXPIRE_QUIESCENT_TEMPLATE]).toBeUndefined();
+    expect(state(out, "lb1").sysctls[EXPIRE_QUIESCENT_TEMPLATE]).toBe(quiescent ? 1 : undefined);
+    expect(state(out, "lb1").sysctls[EXPIRE_NODEST_CONN]).toBe(nodest ? 1 : undefined);
+    expect(Object.keys(state(out, "rs1").sysctls).filter((k) => k.startsWith("net.ipv4.vs."))).toEqual([]);
   });
 });
 

@@ -47,8 +47,10 @@ export interface CompileInput {
   drainedRealServerIds?: Iterable<string>;
 }
 
-/** Set on a director when a persistent service is health-checked or has a drained real server (see healthSysctls). */
+/** Set on a director when a persistent service quiesces on failure or has a drained real server. */
 export const EXPIRE_QUIESCENT_TEMPLATE = "net.ipv4.vs.expire_quiescent_template";
+/** Set on a director when a service removes failed destinations: their connections are dropped on the next packet, clients reconnect elsewhere. */
+export const EXPIRE_NODEST_CONN = "net.ipv4.vs.expire_nodest_conn";
 
 export type HostRole = "director" | "realServer";
 
@@ -228,6 +230,7 @@ export function compile(input: CompileInput): CompileOutput {
         if (!sorryUsable) delete service.sorryServer;
         a.services.set(key, { service, clusterName });
         if (quiescesPersistent) a.sysctls.set(EXPIRE_QUIESCENT_TEMPLATE, 1);
+        if (s.healthCheck && s.onFailure === "REMOVE") a.sysctls.set(EXPIRE_NODEST_CONN, 1);
         a.addresses.set(`${d.vipInterface} ${s.address}`, { interface: d.vipInterface, address: s.address });
         if (hasNat) a.sysctls.set(s.family === "ipv6" ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward", 1);
         if (s.protocol === "FWMARK" && s.markProtocol) {
