@@ -36,7 +36,7 @@ describe("computeServicesDelta / applyServicesDelta", () => {
 });
 
 describe("deltaPushFor", () => {
-  const push = (generation: number, services: unknown[], force = false): DesiredPush => ({ generation, revisionId: "r", state: doc(generation, services) as DesiredPush["state"], force });
+  const push = (generation: number, services: unknown[], force = false): DesiredPush => ({ generation, revisionId: "r", state: doc(generation, services) as unknown as DesiredPush["state"], force });
 
   it("a delta against the accepted base: the shell without services, the services as runs; it parses as a DesiredDeltaPush", () => {
     const next = [...range(0, 4), svc(4, 9), ...range(5, 10)];
