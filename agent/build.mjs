@@ -7,6 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// output directory: agent/dist, or AGENT_BUILD_OUTDIR (the loader's test builds into a temporary one)
+const dist = process.env.AGENT_BUILD_OUTDIR ? path.resolve(process.env.AGENT_BUILD_OUTDIR) : path.join(here, "dist");
 // whitespace/syntax minified (faster to load under emulation), names kept for readable stack traces
 // socket.io-client is bundled; ws' optional native speed-ups are left out (ws falls back to plain JS)
 // zod's namespace re-exports all of its ~40 locales (a third of the bundle, evaluated at every start);
@@ -22,9 +24,9 @@ const englishOnly = {
 };
 const common = { plugins: [englishOnly], external: ["bufferutil", "utf-8-validate"], bundle: true, platform: "node", target: "node20", format: "cjs", legalComments: "none", logLevel: "warning", minifyWhitespace: true, minifySyntax: true };
 const [cli] = await Promise.all([
-  build({ ...common, entryPoints: [path.join(here, "src/cli.ts")], write: false, outfile: path.join(here, "dist/lvs-agent.cjs") }),
+  build({ ...common, entryPoints: [path.join(here, "src/cli.ts")], write: false, outfile: path.join(dist, "lvs-agent.cjs") }),
   // the same code as a library (require()), for in-process drivers such as the lab bench
-  build({ ...common, entryPoints: [path.join(here, "src/lib.ts")], outfile: path.join(here, "dist/lvs-agent-lib.cjs") }),
+  build({ ...common, entryPoints: [path.join(here, "src/lib.ts")], outfile: path.join(dist, "lvs-agent-lib.cjs") }),
 ]);
 
 // The command: a small loader with the bundle inside as a string, compiled with V8's code cache.
@@ -65,5 +67,5 @@ if (dir && (cachedData === undefined || script.cachedDataRejected)) {
 }
 script.runInThisContext()(exports, require, module, __filename, __dirname);
 `;
-mkdirSync(path.join(here, "dist"), { recursive: true });
-writeFileSync(path.join(here, "dist/lvs-agent.cjs"), loader, { mode: 0o755 });
+mkdirSync(dist, { recursive: true });
+writeFileSync(path.join(dist, "lvs-agent.cjs"), loader, { mode: 0o755 });
