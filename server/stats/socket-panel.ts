@@ -9,6 +9,7 @@
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Server as SocketServer } from "socket.io";
 import { AGENT_MAX_MESSAGE_BYTES, attachAgentGateway, type LiveAgentGateway } from "@/server/agent-gateway/gateway";
 import { registerAgentGateway } from "@/server/agent-gateway/registry";
@@ -69,9 +70,14 @@ if (process.argv[1] && /socket-panel\.ts$/.test(process.argv[1])) {
     // bench/stats-fanout.ts: the process's own CPU time, RSS and ring memory, every PANEL_REPORT_MS
     const reportMs = Number(process.env.PANEL_REPORT_MS ?? 0);
     if (reportMs > 0) {
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       setInterval(() => {
         const cpu = process.cpuUsage();
-        console.log(JSON.stringify({ t: Date.now(), cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss, rings: panel.stats.ingest.memory(), emitted: panel.stats.live.emitted }));
+        const loopP99 = loop.percentile(99) / 1e6;
+        const loopMax = loop.max / 1e6;
+        loop.reset();
+        console.log(JSON.stringify({ t: Date.now(), cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss, rings: panel.stats.ingest.memory(), emitted: panel.stats.live.emitted, loopP99, loopMax }));
       }, reportMs).unref();
     }
     const stop = () => {
