@@ -10,7 +10,7 @@ if [ "${LVSLAB_GUEST:-}" != 1 ]; then
   echo "run it inside the lab VM: npm run agent:build && npm run lab -- lab/tests/run-all.sh" >&2
   exit 3
 fi
-DEFAULT="lab-sanity dr nat tun fwmark dr-ipv6 health"
+DEFAULT="lab-sanity dr nat tun fwmark dr-ipv6 health stats-stream"
 LIST=${*:-$DEFAULT}
 passed=0 failed=0 summary=""
 T0=$(date +%s.%N)
