@@ -87,7 +87,9 @@ trials() {
   local name=$1 vip=$2 i t r
   : > "$WORK/$name.times"
   wait_until in_service "$vip" 60 > /dev/null || { echo "$name: rs2 never in service" >&2; return 1; }
-  for ((i = 1; i <= N; i++)); do
+  # trial 0 is a warm-up, not counted: right after start-up a checker may still be in its
+  # first cycle (ldirectord adds every real server, then starts checking; perl starts slowly)
+  for ((i = 0; i <= N; i++)); do
     sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.3 + r / 32767 * 1.2}')"
     kill -USR2 "$RS2_PID"
     t=$(wait_until out_of_service "$vip" 40) || true
@@ -95,8 +97,8 @@ trials() {
     case "$(nsx director ipvsadm -Ln -t "$vip:80" | awk '$2 == "10.0.0.12:80" {print $4}')" in 0|"") ;; *) t=ipvsadm-disagrees;; esac
     kill -HUP "$RS2_PID"
     r=$(wait_until in_service "$vip" 40) || true
-    echo "$name trial $i: detected in $(awk -v u="$t" 'BEGIN{ if (u ~ /^[0-9]+$/) printf "%.3f s", u / 1e6; else print u }'), back in service $(awk -v u="$r" 'BEGIN{ if (u ~ /^[0-9]+$/) printf "%.3f s", u / 1e6; else print u }') after the restart"
-    echo "$t" >> "$WORK/$name.times"
+    echo "$name trial $i$([ $i = 0 ] && echo " (warm-up)"): detected in $(awk -v u="$t" 'BEGIN{ if (u ~ /^[0-9]+$/) printf "%.3f s", u / 1e6; else print u }'), back in service $(awk -v u="$r" 'BEGIN{ if (u ~ /^[0-9]+$/) printf "%.3f s", u / 1e6; else print u }') after the restart"
+    [ $i -gt 0 ] && echo "$t" >> "$WORK/$name.times"
   done
 }
 summary() { # summary NAME : "median X s, max Y s (n=N)"
