@@ -13,7 +13,7 @@
  *   listeners get every result (the panel report batches them).
  */
 import type { ResolvedState } from "../../../shared/desired-state/resolve";
-import { runCheck, type Checker } from "./checkers";
+import type { Checker } from "./checkers";
 import { checkedServices, EffectiveStateBuilder, type CheckedService, type CheckTarget, type HealthAction, slowStartWeight } from "./overlay";
 import { initialState, step, type HealthState, type Transition } from "./state";
 
@@ -68,7 +68,8 @@ export class HealthMonitor {
 
   constructor(private readonly options: HealthMonitorOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.checker = options.checker ?? runCheck;
+    // loaded on first use: node:https, dgram and child_process would cost every one-shot command start-up time
+    this.checker = options.checker ?? (async (target) => (await import("./checkers")).runCheck(target));
   }
 
   /** Listens to every check result (transition set when the status changed). */
