@@ -134,8 +134,11 @@ try {
   const toSample = [];
   const toBrowser = [];
   let missed = 0;
-  for (const tk of changes) {
-    const f = frames.find((x) => x.at >= tk && x.conns > 0);
+  for (const [i, tk] of changes.entries()) {
+    // the sample is taken after the kernel read, so the change's frame has at >= tk; one that only comes
+    // after the next change is not this change's (a missed change, never a stolen match)
+    const next = changes[i + 1] ?? Infinity;
+    const f = frames.find((x) => x.at >= tk && x.at < next && x.conns > 0);
     if (!f) { missed++; continue; }
     total.push(f.recv - (tk - offset));
     toSample.push(f.at - tk);
