@@ -36,7 +36,7 @@ async function startPanel(databaseUrl: string): Promise<Panel> {
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on("line", (l) => stderr.push(l));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`panel did not start: ${stderr.join("\n")}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`panel did not start: ${stderr.join("\n")}`)), 150_000);
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const m = /^\{"port":(\d+)\}$/.exec(line.trim());
       if (m) {
@@ -56,7 +56,7 @@ async function stopPanel(p: Panel | undefined) {
   await exited;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000) {
+async function until(check: () => boolean, what: string, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -88,13 +88,13 @@ describe.skipIf(!process.env.TEST_POSTGRES_URL)("live stats across two panel pro
     const { token } = await admin.call((api) => api.hosts.enroll({ hostId: ids.lb1 }));
     credential = (await exchangeEnrollmentToken(t.db, token, "lb1", "127.0.0.1")).credential;
     [a, b] = await Promise.all([startPanel(t.url), startPanel(t.url)]);
-  });
+  }, 240_000);
 
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
     await Promise.all([stopPanel(a), stopPanel(b)]);
     await t?.destroy();
-  });
+  }, 60_000);
 
   it("a browser on process B receives frames of an agent connected to process A; B's /metrics counts them", async () => {
     // the browser on B, subscribed to the cluster and the service

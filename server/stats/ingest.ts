@@ -291,20 +291,6 @@ export class StatsIngestService implements StatsIngest {
     return h.connected && now - h.receivedAt <= Math.max(STALE_MS, 3 * h.intervalMs);
   }
 
-  /** Sum over the series' directors of their latest values, into `out` (METRICS). */
-  private sum(series: SeriesBase, resolve: (h: HostState) => Entry | undefined, now: number, out: Float64Array) {
-    out.fill(0);
-    for (const hostId of series.hosts) {
-      const h = this.hosts.get(hostId);
-      if (!h || !this.fresh(h, now)) continue;
-      const e = resolve(h);
-      if (!e) continue;
-      if (e.tick === h.tick && e.r) for (let k = 0; k < 5; k++) out[k] += e.r[k];
-      out[M_ACTIVE] += e.a;
-      out[M_INACTIVE] += e.i;
-    }
-  }
-
   /** Adds a director's latest values of one entry to `out` (rates only if its latest frame listed the entry). */
   private static add(h: HostState, e: Entry | undefined, out: Float64Array) {
     if (!e) return;
@@ -327,14 +313,27 @@ export class StatsIngestService implements StatsIngest {
     const carried = new Map<string, number>();
     const touchedServices: string[] = [];
     const values = this.scratch;
+    // the fresh directors of a service and their entries, gathered once per service
+    const hs: HostState[] = [];
+    const ses: (ServiceEntry | undefined)[] = [];
     for (const b of host.bindings.values()) {
       const s = b.s;
-      const se = host.services.get(b.key);
-      const alone = s.hosts.size === 1;
-      if (alone) {
-        values.fill(0);
-        StatsIngestService.add(host, se, values);
-      } else this.sum(s, (h) => h.services.get(h.byService.get(s.id) ?? b.key), now, values);
+      hs.length = 0;
+      ses.length = 0;
+      if (s.hosts.size === 1) {
+        hs.push(host);
+        ses.push(host.services.get(b.key));
+      } else {
+        for (const hostId of s.hosts) {
+          const h = hostId === host.hostId ? host : this.hosts.get(hostId);
+          if (!h || !this.fresh(h, now)) continue;
+          const bh = h.bindings.get(b.key);
+          hs.push(h);
+          ses.push(h.services.get(bh ? bh.key : b.key));
+        }
+      }
+      values.fill(0);
+      for (let n = 0; n < hs.length; n++) StatsIngestService.add(hs[n], ses[n], values);
       s.ring.write(second, values);
       if (at > s.newestAt) s.newestAt = at;
       touchedServices.push(s.id);
@@ -342,24 +341,11 @@ export class StatsIngestService implements StatsIngest {
       if (!total) touchedClusters.set(s.clusterId, (total = new Float64Array(METRICS)));
       for (let m = 0; m < METRICS; m++) total[m] += values[m];
       carried.set(s.clusterId, (carried.get(s.clusterId) ?? 0) + 1);
+      // a real server's destination key is the same on every director of the service
       for (const [dkey, d] of b.dests) {
-        const rs = d.rs;
-        if (alone && rs.hosts.size === 1) {
-          values.fill(0);
-          StatsIngestService.add(host, se?.d.get(dkey), values);
-        } else {
-          const rsId = rs.id;
-          this.sum(
-            rs,
-            (h) => {
-              const k = h.byRealServer.get(rsId);
-              return k ? h.services.get(k[0])?.d.get(k[1]) : undefined;
-            },
-            now,
-            values,
-          );
-        }
-        rs.ring.write(second, values);
+        values.fill(0);
+        for (let n = 0; n < hs.length; n++) StatsIngestService.add(hs[n], ses[n]?.d.get(dkey), values);
+        d.rs.ring.write(second, values);
       }
     }
     for (const [clusterId, total] of touchedClusters) {
