@@ -30,6 +30,17 @@ describe("computeServicesDelta / applyServicesDelta", () => {
     expect(applyServicesDelta(base, computed)).toEqual(next);
   });
 
+  it("the same lists changed in place between calls give the delta of what they hold now", () => {
+    const before = range(0, 10);
+    const after = range(0, 10);
+    expect(computeServicesDelta(before, after)).toEqual([[0, 10]]);
+    after[3] = svc(3, 7);
+    expect(computeServicesDelta(before, after)).toEqual([[0, 3], svc(3, 7), [4, 6]]);
+    before[3] = svc(3, 7);
+    (after[5] as { destinations: Array<{ weight: number }> }).destinations[0].weight = 8;
+    expect(computeServicesDelta(before, after)).toEqual([[0, 5], svc(5, 8), [6, 4]]);
+  });
+
   it("a run outside the base is an error", () => {
     expect(() => applyServicesDelta(base, [[8, 3]])).toThrow(/outside the base's 10 services/);
   });

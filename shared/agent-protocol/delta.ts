@@ -20,8 +20,9 @@ export const DELTA_MAX_NEW_FRACTION = 0.5;
  * the rest), otherwise anywhere in the base.
  */
 export function computeServicesDelta(base: readonly unknown[], next: readonly unknown[]): ServicesDeltaItem[] {
-  const baseTexts = textsOf(base);
-  const nextTexts = textsOf(next);
+  // (not remembered between calls: a caller may change a list in place, and a stale text would make a wrong delta)
+  const baseTexts = base.map((entry) => JSON.stringify(entry));
+  const nextTexts = next.map((entry) => JSON.stringify(entry));
   let index: Map<string, number> | null = null;
   const find = (text: string): number | undefined => {
     if (!index) {
@@ -50,14 +51,6 @@ export function computeServicesDelta(base: readonly unknown[], next: readonly un
     }
   }
   return out;
-}
-
-/** Entries' JSON texts, remembered per array: the services of one push are the base of the next (the caller must not change a list it passed). */
-const texts = new WeakMap<readonly unknown[], string[]>();
-function textsOf(list: readonly unknown[]): string[] {
-  let known = texts.get(list);
-  if (!known) texts.set(list, (known = list.map((entry) => JSON.stringify(entry))));
-  return known;
 }
 
 /** The base's services with `delta` applied (what the agent assembles); throws on a run outside the base. */
