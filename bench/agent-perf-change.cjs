@@ -61,8 +61,9 @@ async function main() {
     best = Math.min(best, t);
     const failed = outcome ? outcome.results.filter((x) => !x.ok).length : -1;
     console.log(`  change #${r} (service ${index}, push ${bytes} bytes): ${t.toFixed(0)} ms, ${outcome ? outcome.ops.map((o) => o.command).join("; ") : "rejected"}, failed=${failed}, converged=${outcome && outcome.converged}`);
-    if (!outcome || outcome.ops.length !== 1 || failed !== 0 || !outcome.converged) {
-      console.log("  UNEXPECTED: one weight edit should be exactly one successful op");
+    const address = base.ipvs.services[index].address;
+    if (!outcome || outcome.ops.length !== 1 || !outcome.ops[0].command.includes(` ${address}:`) || failed !== 0 || !outcome.converged) {
+      console.log(`  UNEXPECTED: one weight edit should be exactly one successful op on ${address}`);
       process.exitCode = 1;
     }
   }

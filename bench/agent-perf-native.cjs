@@ -71,7 +71,8 @@ async function main() {
     const base = { generation: push.generation, state: push.state };
     doc = structuredClone(doc);
     doc.generation = ++generation;
-    doc.ipvs.services[(r * 7919) % N].destinations[1].weight = 2 + r;
+    const edited = doc.ipvs.services[(r * 7919) % N];
+    edited.destinations[1].weight = 2 + r;
     push = { generation, revisionId: null, state: doc, force: false };
     const wire = JSON.stringify(WHOLE ? push : (lib.deltaPushFor(push, base) ?? push)); // what the panel sends
     wireBytes = wire.length;
@@ -80,7 +81,7 @@ async function main() {
     const t = ms(t0);
     times.push(t.toFixed(0));
     best = Math.min(best, t);
-    if (!outcome || outcome.ops.length !== 1 || !outcome.converged || outcome.results.some((x) => !x.ok)) {
+    if (!outcome || outcome.ops.length !== 1 || !outcome.ops[0].command.includes(` ${edited.address}:`) || !outcome.converged || outcome.results.some((x) => !x.ok)) {
       console.log("UNEXPECTED outcome", outcome && outcome.ops.map((o) => o.command));
       process.exitCode = 1;
     }
