@@ -474,41 +474,27 @@ export class StatsIngestService implements StatsIngest {
     for (const m of [...minutes].sort((a, b) => a - b)) {
       const from = m / 1000;
       const to = from + 60;
-      const emit = (series: SeriesBase, serviceId: string, subject: string) => {
-        const agg = series.ring.aggregate(from, to);
-        const acc = this.accumulators.get(`${serviceId}|${subject}`);
-        const counters = acc?.minutes.get(m);
-        if (agg.samples === 0 && !counters) return;
+      // every live series has an accumulator (created with its binding); orphans keep theirs until written
+      for (const acc of this.accumulators.values()) {
+        const series: SeriesBase | undefined = acc.subject === "" ? this.services.get(acc.serviceId) : this.realServers.get(acc.subject);
+        const agg = series ? series.ring.aggregate(from, to) : null;
+        const counters = acc.minutes.get(m);
+        if ((!agg || agg.samples === 0) && !counters) continue;
         rows.push({
-          clusterId: series.clusterId,
-          virtualServiceId: serviceId,
-          subject,
+          clusterId: acc.clusterId,
+          virtualServiceId: acc.serviceId,
+          subject: acc.subject,
           bucket: new Date(m),
-          samples: agg.samples,
+          samples: agg?.samples ?? 0,
           conns: counters?.[0] ?? 0,
           inpkts: counters?.[1] ?? 0,
           outpkts: counters?.[2] ?? 0,
           inbytes: counters?.[3] ?? 0,
           outbytes: counters?.[4] ?? 0,
-          activeAvg: agg.mean[M_ACTIVE],
-          activeMax: agg.activeMax,
-          inactAvg: agg.mean[M_INACTIVE],
+          activeAvg: agg && agg.samples > 0 ? agg.mean[M_ACTIVE] : 0,
+          activeMax: agg?.activeMax ?? 0,
+          inactAvg: agg && agg.samples > 0 ? agg.mean[M_INACTIVE] : 0,
         });
-      };
-      const seen = new Set<string>();
-      for (const s of this.services.values()) {
-        emit(s, s.id, "");
-        seen.add(`${s.id}|`);
-        for (const rsId of s.realServers) {
-          emit(this.realServers.get(rsId)!, s.id, rsId);
-          seen.add(`${s.id}|${rsId}`);
-        }
-      }
-      // increases of series that no longer exist (mapping changed within the minute)
-      for (const [key, acc] of this.accumulators) {
-        const counters = acc.minutes.get(m);
-        if (!counters || seen.has(key)) continue;
-        rows.push({ clusterId: acc.clusterId, virtualServiceId: acc.serviceId, subject: acc.subject, bucket: new Date(m), samples: 0, conns: counters[0], inpkts: counters[1], outpkts: counters[2], inbytes: counters[3], outbytes: counters[4], activeAvg: 0, activeMax: 0, inactAvg: 0 });
       }
     }
     if (untilMinute > this.flushedUpTo) {
