@@ -125,8 +125,18 @@ DAEMON_PID=
 start_daemon() {
   local ns=$1 host=$2 name=$3
   mkdir -p "$(state_dir "$host")"
-  nsx "$ns" node "$AGENT_BUNDLE" run --state-dir "$(state_dir "$host")" > "$WORK/$name.log" 2>&1 &
+  # `ip netns exec` execs node in place, so $! is the agent itself (a shell
+  # function in the background would leave $! pointing at a subshell, and
+  # kill -9 would miss the agent)
+  ip netns exec "$ns" node "$AGENT_BUNDLE" run --state-dir "$(state_dir "$host")" > "$WORK/$name.log" 2>&1 &
   DAEMON_PID=$!; BG_PIDS+=($!); disown $!
+}
+
+# gone PID : the process has exited (waits up to 5 s)
+gone() {
+  local end=$((SECONDS + 5))
+  while [ $SECONDS -lt $end ]; do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  echo "process $1 still running: $(tr '\0' ' ' < /proc/$1/cmdline 2>/dev/null)"; return 1
 }
 
 # crash_and_restart NS HOST SERVICE HELD_NAME : the daemon is killed with -9,
@@ -136,8 +146,9 @@ crash_and_restart() {
   start_daemon "$ns" "$host" "$host-run1"
   check "daemon: ready" wait_event "$WORK/$host-run1.log" '"ready"' '.event == "ready"'
   rules=$(ipvs_rules "$ns"); addrs0=$(addrs "$ns")
+  check "daemon: the recorded PID is the agent" grep -q lvs-agent "/proc/$DAEMON_PID/cmdline"
   kill -9 "$DAEMON_PID"
-  sleep 1
+  check "kill -9: the agent is gone" gone "$DAEMON_PID"
   check "kill -9: IPVS rules stay" same "$rules" "$(ipvs_rules "$ns")"
   check "kill -9: addresses stay" same "$addrs0" "$(addrs "$ns")"
   [ -n "$held" ] && check "kill -9: held connection alive" held_alive "$held"
@@ -151,6 +162,7 @@ crash_and_restart() {
   kill -TERM "$DAEMON_PID"
   local end=$((SECONDS + 10))
   while [ $SECONDS -lt $end ] && kill -0 "$DAEMON_PID" 2>/dev/null; do sleep 0.1; done
+  check "daemon stop (SIGTERM): the agent exited" gone "$DAEMON_PID"
   check "daemon stop (SIGTERM): IPVS rules not flushed" same "$rules" "$(ipvs_rules "$ns")"
   check "daemon stop (SIGTERM): addresses not removed" same "$addrs0" "$(addrs "$ns")"
   [ -n "$held" ] && check "after restart: held connection alive" held_alive "$held"
