@@ -251,8 +251,19 @@ describe.each(testDatabaseKinds())("health checks, drains and health reports (%s
       const svc = await viewer.call((api) => api.services.get({ id: ids.service }));
       expect(svc.realServers.map((x) => x.address)).toEqual(["10.0.0.11"]);
       expect(weights()?.join(",")).toBe("10.0.0.11:80 w3,10.0.0.12:80 w0");
+
+      // Another drain published before the apply must not give the removed server its weight back.
+      await operator.call((api) => api.drains.start({ realServerId: ids.rs1 }));
+      await eventually(() => weights()?.join(",") === "10.0.0.11:80 w0,10.0.0.12:80 w0");
+      await operator.call((api) => api.drains.restore({ realServerId: ids.rs1 }));
+      await eventually(() => weights()?.join(",") === "10.0.0.11:80 w3,10.0.0.12:80 w0");
+      await settled();
+
       await applyDraft();
       await eventually(() => weights()?.join(",") === "10.0.0.11:80 w3");
+      // the apply that removed the server ended its drain
+      const drains = JSON.parse(await databaseSnapshot(t.db)).drains as { realServerId: string }[];
+      expect(drains.map((d) => d.realServerId)).toEqual([]);
     });
   });
 });

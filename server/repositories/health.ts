@@ -159,6 +159,18 @@ export async function deleteDrain(tx: Tx, realServerId: string): Promise<void> {
   await tx.realServerDrain.delete({ where: { realServerId } });
 }
 
+/**
+ * Ends the drains of `clusterId` whose real server is not in `keepRealServerIds`
+ * (an apply or rollback removed it from the directors; a deleted cluster keeps none).
+ */
+export async function deleteDrainsExcept(tx: Tx, clusterId: string, keepRealServerIds: string[]): Promise<number> {
+  const rows = await tx.realServerDrain.findMany({ where: { clusterId }, select: { realServerId: true } });
+  const keep = new Set(keepRealServerIds);
+  const stale = rows.map((r) => r.realServerId).filter((id) => !keep.has(id));
+  if (stale.length > 0) await tx.realServerDrain.deleteMany({ where: { realServerId: { in: stale } } });
+  return stale.length;
+}
+
 /** Every active drain (all clusters): compile sets these destinations' weight to 0. */
 export async function listDrainedRealServerIds(q: Tx): Promise<string[]> {
   const rows = await q.realServerDrain.findMany({ select: { realServerId: true }, orderBy: { realServerId: "asc" } });

@@ -37,7 +37,6 @@ export interface RealServerData {
 
 const realServerInclude = {
   host: { select: { id: true, name: true, managementAddress: true } },
-  drain: { select: { startedAt: true, timeoutSeconds: true, startedByName: true } },
 } as const;
 
 type RealServerRow = {
@@ -54,10 +53,24 @@ type RealServerRow = {
   createdAt: Date;
   updatedAt: Date;
   host: { id: string; name: string; managementAddress: string } | null;
-  drain: { startedAt: Date; timeoutSeconds: number; startedByName: string } | null;
 };
 
-function toRealServer(r: RealServerRow): RealServer {
+type DrainRow = { startedAt: Date; timeoutSeconds: number; startedByName: string };
+
+/** Active drains of these real servers (RealServerDrain has no relation to RealServer; see prisma/schema.prisma). */
+async function drainsOf(q: Tx, realServerIds: string[]): Promise<Map<string, DrainRow>> {
+  const out = new Map<string, DrainRow>();
+  for (let i = 0; i < realServerIds.length; i += 500) {
+    const rows = await q.realServerDrain.findMany({
+      where: { realServerId: { in: realServerIds.slice(i, i + 500) } },
+      select: { realServerId: true, startedAt: true, timeoutSeconds: true, startedByName: true },
+    });
+    for (const r of rows) out.set(r.realServerId, r);
+  }
+  return out;
+}
+
+function toRealServer(r: RealServerRow, drain: DrainRow | undefined): RealServer {
   return {
     id: r.id,
     virtualServiceId: r.virtualServiceId,
@@ -72,7 +85,7 @@ function toRealServer(r: RealServerRow): RealServer {
     enabled: r.enabled,
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
-    drain: r.drain ? { startedAt: iso(r.drain.startedAt), timeoutSeconds: r.drain.timeoutSeconds, startedByName: r.drain.startedByName } : null,
+    drain: drain ? { startedAt: iso(drain.startedAt), timeoutSeconds: drain.timeoutSeconds, startedByName: drain.startedByName } : null,
   };
 }
 
@@ -104,7 +117,7 @@ type ServiceRow = {
   realServers: RealServerRow[];
 };
 
-function toService(r: ServiceRow): VirtualService {
+function toService(r: ServiceRow, drains: Map<string, DrainRow>): VirtualService {
   return {
     id: r.id,
     clusterId: r.clusterId,
@@ -125,7 +138,7 @@ function toService(r: ServiceRow): VirtualService {
     ...serviceHealthOf(r),
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
-    realServers: r.realServers.map(toRealServer),
+    realServers: r.realServers.map((rs) => toRealServer(rs, drains.get(rs.id))),
   };
 }
 
@@ -159,12 +172,13 @@ export async function listServices(q: Tx, query: ServiceListQuery): Promise<{ it
     }),
     q.virtualService.count({ where }),
   ]);
-  return { items: rows.map(toService), total };
+  const drains = await drainsOf(q, rows.flatMap((r) => r.realServers.map((rs) => rs.id)));
+  return { items: rows.map((r) => toService(r, drains)), total };
 }
 
 export async function getService(q: Tx, id: string): Promise<VirtualService | null> {
   const r = await q.virtualService.findUnique({ where: { id }, include: serviceInclude });
-  return r ? toService(r) : null;
+  return r ? toService(r, await drainsOf(q, r.realServers.map((rs) => rs.id))) : null;
 }
 
 export async function findServiceByKey(q: Tx, clusterId: string, serviceKey: string): Promise<{ id: string } | null> {
@@ -272,7 +286,7 @@ export async function refreshSearchText(tx: Tx, serviceId: string): Promise<void
 
 export async function getRealServer(q: Tx, id: string): Promise<RealServer | null> {
   const r = await q.realServer.findUnique({ where: { id }, include: realServerInclude });
-  return r ? toRealServer(r) : null;
+  return r ? toRealServer(r, (await drainsOf(q, [r.id])).get(r.id)) : null;
 }
 
 export async function findRealServerByEndpoint(q: Tx, virtualServiceId: string, endpointKey: string): Promise<{ id: string } | null> {

@@ -4,6 +4,7 @@ import { hostsOfSnapshot } from "@/server/compile/model-diff";
 import * as clusters from "@/server/repositories/clusters";
 import { latestRevision, parseSnapshot } from "@/server/repositories/revisions";
 import { read, transaction } from "@/server/repositories/db";
+import { deleteDrainsExcept } from "@/server/repositories/health";
 import { findHostRef } from "@/server/repositories/hosts";
 import type {
   ClusterDetail,
@@ -92,6 +93,7 @@ export async function deleteCluster(ctx: ServiceContext, id: string): Promise<vo
       );
     }
     await clusters.deleteCluster(tx, id);
+    await deleteDrainsExcept(tx, id, []);
     await recordAudit(tx, ctx.actor, {
       action: "cluster.delete",
       entityType: "cluster",

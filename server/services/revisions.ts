@@ -19,7 +19,7 @@ import { hostAgentStatus } from "@/server/repositories/agents";
 import { findClusterByName } from "@/server/repositories/clusters";
 import { ConstraintError, read, serializableTransaction, snapshotRead, type Tx } from "@/server/repositories/db";
 import * as repo from "@/server/repositories/revisions";
-import { listDrainedRealServerIds } from "@/server/repositories/health";
+import { deleteDrainsExcept, listDrainedRealServerIds } from "@/server/repositories/health";
 import { findEndpointInOtherClusters } from "@/server/repositories/services";
 import { endpointLabel, virtualServiceFieldsSchema } from "@/shared/cluster";
 import { DESIRED_STATE_SCHEMA_VERSION } from "@/shared/desired-state";
@@ -177,6 +177,12 @@ async function writeRevision(
     createdById: ctx.actor.userId,
     createdByName: ctx.actor.name,
   });
+  // A drained real server that this revision no longer has is gone from the directors: its drain is over.
+  await deleteDrainsExcept(
+    tx,
+    compiled.draft.cluster.id,
+    compiled.draft.services.flatMap((s) => s.realServers.map((rs) => rs.id)),
+  );
   const changedHosts: string[] = [];
   for (const h of compiled.hosts) {
     if (sameState(stateOfDeployment(h.last), h.state)) continue;

@@ -1,0 +1,3 @@
+-- DropForeignKey
+ALTER TABLE "RealServerDrain" DROP CONSTRAINT "RealServerDrain_realServerId_fkey";
+
