@@ -146,61 +146,72 @@ export interface RollupRow {
 }
 
 const ROLLUP_COLUMNS = ["id", "clusterId", "virtualServiceId", "subject", "bucket", "samples", "conns", "inpkts", "outpkts", "inbytes", "outbytes", "activeAvg", "activeMax", "inactAvg"] as const;
-/** rows per INSERT statement (14 parameters each; SQLite allows 32,766 per statement) */
-const ROLLUP_CHUNK = 1000;
+/**
+ * Rows per INSERT statement and per transaction. SQLite's driver blocks the
+ * event loop while it writes (~60 µs per row): 500 rows hold it ~30 ms, and
+ * the loop runs (live frames, acks) between two chunks.
+ */
+export const ROLLUP_CHUNK = 500;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Writes one minute's rollups in ONE transaction, as multi-row INSERTs (the
- * Prisma client's createMany spent ~250 µs per row in JavaScript without
- * yielding: a 3 s stall of the panel's event loop for 12,500 rows). Rows of
- * services deleted since (the director still ran them) are skipped; a row
- * already written for the same (service, subject, minute) — a restart, or
- * another panel process on the same PostgreSQL — is kept (ON CONFLICT DO
- * NOTHING, both databases). Returns how many rows were written.
+ * Writes rollup rows as multi-row INSERTs (the Prisma client's createMany
+ * spent ~250 µs per row in JavaScript without yielding), ROLLUP_CHUNK rows per
+ * statement, each chunk in its own transaction, yielding to the event loop
+ * between chunks — one transaction for a whole minute (62,500 rows at 500
+ * directors) stalled the panel for seconds. Rows of services deleted since
+ * (the director still ran them) are skipped; a row already written for the
+ * same (service, subject, minute) — a restart, or another panel process on
+ * the same PostgreSQL — is kept (ON CONFLICT DO NOTHING, both databases).
+ * Returns how many rows were written.
  */
-export async function insertRollups(db: Database, rows: RollupRow[]): Promise<number> {
+export async function insertRollups(db: Database, rows: RollupRow[], chunkRows: number = ROLLUP_CHUNK): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < rows.length; i += chunkRows) {
+    if (i > 0) await yieldToEventLoop();
+    written += await insertRollupChunk(db, rows.slice(i, i + chunkRows));
+  }
+  return written;
+}
+
+async function insertRollupChunk(db: Database, rows: RollupRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const pg = db.kind === "postgres";
   return transaction(db, async (tx) => {
     const ids = [...new Set(rows.map((r) => r.virtualServiceId))];
     const existing = new Set<string>();
-    for (let i = 0; i < ids.length; i += 5000) {
-      const found = await tx.virtualService.findMany({ where: { id: { in: ids.slice(i, i + 5000) } }, select: { id: true } });
-      for (const f of found) existing.add(f.id);
-    }
+    const found = await tx.virtualService.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    for (const f of found) existing.add(f.id);
     const data = rows.filter((r) => existing.has(r.virtualServiceId));
+    if (data.length === 0) return 0;
     const columns = ROLLUP_COLUMNS.map((c) => `"${c}"`).join(", ");
-    let written = 0;
-    for (let i = 0; i < data.length; i += ROLLUP_CHUNK) {
-      const chunk = data.slice(i, i + ROLLUP_CHUNK);
-      const params: unknown[] = [];
-      const tuples = chunk.map((r) => {
-        const base = params.length;
-        params.push(
-          randomUUID(),
-          r.clusterId,
-          r.virtualServiceId,
-          r.subject,
-          // Prisma stores SQLite DateTime as ISO text with an explicit offset
-          pg ? r.bucket : r.bucket.toISOString().replace("Z", "+00:00"),
-          Math.round(r.samples),
-          r.conns,
-          r.inpkts,
-          r.outpkts,
-          r.inbytes,
-          r.outbytes,
-          r.activeAvg,
-          Math.round(r.activeMax),
-          r.inactAvg,
-        );
-        return `(${ROLLUP_COLUMNS.map((_, c) => (pg ? `$${base + c + 1}` : "?")).join(", ")})`;
-      });
-      written += await tx.$executeRawUnsafe(
-        `INSERT INTO "StatsRollup" (${columns}) VALUES ${tuples.join(", ")} ON CONFLICT ("virtualServiceId", "subject", "bucket") DO NOTHING`,
-        ...params,
+    const params: unknown[] = [];
+    const tuples = data.map((r) => {
+      const base = params.length;
+      params.push(
+        randomUUID(),
+        r.clusterId,
+        r.virtualServiceId,
+        r.subject,
+        // Prisma stores SQLite DateTime as ISO text with an explicit offset
+        pg ? r.bucket : r.bucket.toISOString().replace("Z", "+00:00"),
+        Math.round(r.samples),
+        r.conns,
+        r.inpkts,
+        r.outpkts,
+        r.inbytes,
+        r.outbytes,
+        r.activeAvg,
+        Math.round(r.activeMax),
+        r.inactAvg,
       );
-    }
-    return written;
+      return `(${ROLLUP_COLUMNS.map((_, c) => (pg ? `$${base + c + 1}` : "?")).join(", ")})`;
+    });
+    return tx.$executeRawUnsafe(
+      `INSERT INTO "StatsRollup" (${columns}) VALUES ${tuples.join(", ")} ON CONFLICT ("virtualServiceId", "subject", "bucket") DO NOTHING`,
+      ...params,
+    );
   });
 }
 

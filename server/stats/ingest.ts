@@ -19,8 +19,9 @@
  * Rollups: counter increases (exact from consecutive cumulative counters, see
  * rollup.ts) accumulate per (entity, minute of the sample); gauges come from
  * the ring's seconds of that minute. Once a minute is ROLLUP_GRACE_MS old its
- * rows are written in one transaction; a late increase for a written minute
- * goes into the oldest open minute.
+ * rows are written (writeRollups: chunks of ROLLUP_CHUNK rows, yielding to the
+ * event loop between them); a late increase for a written minute goes into
+ * the oldest open minute.
  *
  * Several panel processes: every process applies every frame (the live hub
  * forwards frames between processes), so rings, rollups and /metrics agree
@@ -49,7 +50,7 @@ export interface MappingSource {
 
 export interface IngestOptions {
   mappings: MappingSource;
-  /** writes one batch of rollup rows (one transaction) */
+  /** writes one minute's (or several minutes') rollup rows; should yield to the event loop between chunks */
   writeRollups?: (rows: RollupRow[]) => Promise<void>;
   now?: () => number;
   log?: (line: string) => void;
@@ -508,7 +509,7 @@ export class StatsIngestService implements StatsIngest {
     return rows;
   }
 
-  /** Writes every minute that is ROLLUP_GRACE_MS past its end (one transaction). */
+  /** Writes every minute that is ROLLUP_GRACE_MS past its end. */
   async flush(): Promise<number> {
     if (this.flushing) await this.flushing;
     const until = minuteOf(this.now() - ROLLUP_GRACE_MS);

@@ -149,6 +149,18 @@ describe.each(testDatabaseKinds())("stats pipeline (%s)", (kind) => {
     expect(await t.db.client.statsRollup.count()).toBe(before - 1);
   });
 
+  it("rollups in several chunks: every row written once, rows of unknown services skipped in any chunk", async () => {
+    const bucket = new Date(Math.floor(Date.now() / MINUTE) * MINUTE - 20 * MINUTE);
+    const row = (virtualServiceId: string, subject: string) => ({ clusterId: ids.cluster, virtualServiceId, subject, bucket, samples: 60, conns: 7, inpkts: 0, outpkts: 0, inbytes: 0, outbytes: 0, activeAvg: 1, activeMax: 2, inactAvg: 0 });
+    const rows = [row(ids.service, ""), row("deleted-service", ""), row(ids.service, ids.rs1), row(ids.service, ids.rs2), row("deleted-service", "x")];
+    // 2 rows per chunk: 3 chunks, the deleted service's rows fall in the first and the last
+    expect(await statsRepo.insertRollups(t.db, rows, 2)).toBe(3);
+    expect(await statsRepo.insertRollups(t.db, rows, 2)).toBe(0);
+    const stored = await statsRepo.listRollups(t.db.client, ids.service, bucket, new Date(bucket.getTime() + MINUTE));
+    expect(stored.map((r) => r.subject).sort()).toEqual(["", ids.rs1, ids.rs2].sort());
+    await t.db.client.statsRollup.deleteMany({ where: { bucket } });
+  });
+
   it("zeroCounters asks every online director, writes one audit event, and fails whole when none could", async () => {
     const zeroed: [string, string | undefined][] = [];
     registerAgentGateway({
