@@ -295,6 +295,9 @@ interface Report {
   /** the panel's event-loop delay over the last report interval, ms */
   loopP99: number;
   loopMax: number;
+  /** main-thread GC pause time and the longest pause in the report interval, ms */
+  gcMs?: number;
+  gcMaxMs?: number;
 }
 
 async function startPanel(databaseUrl: string): Promise<{ child: ChildProcess; url: string; reports: Report[] }> {
@@ -423,6 +426,9 @@ async function run(agents: number) {
   // when the long stalls happen: second of the wall-clock minute (rollups are written at :05, full frames every 60 s per agent)
   const long = window.filter((r) => r.loopMax > 250).map((r) => `:${String(new Date(r.t).getUTCSeconds()).padStart(2, "0")} ${r.loopMax.toFixed(0)} ms`);
   if (long.length > 0) console.log(`  stalls > 250 ms (report second: max): ${long.join(", ")}`);
+  const gcTotal = window.reduce((a, r) => a + (r.gcMs ?? 0), 0);
+  const gcLong = window.filter((r) => r.loopMax > 250);
+  console.log(`  panel GC:    ${(gcTotal / seconds).toFixed(0)} ms/s in pauses, longest ${Math.max(...window.map((r) => r.gcMaxMs ?? 0)).toFixed(0)} ms; in the seconds with a stall > 250 ms: ${gcLong.reduce((a, r) => a + (r.gcMs ?? 0), 0).toFixed(0)} ms GC of ${gcLong.reduce((a, r) => a + r.loopMax, 0).toFixed(0)} ms stalled`);
   console.log(`  reference:   socket.io round trip through the same panel p50 ${pct(echoes, 50).toFixed(1)} ms, p99 ${pct(echoes, 99).toFixed(1)} ms → delivery p99 = ${(pct(latencies, 99) / Math.max(pct(echoes, 99), 0.1)).toFixed(0)}× echo p99`);
   console.log(`  targets:     500 agents within one core (CPU ≤ 100 %): ${cpu <= 100 ? "met" : "MISSED"} at ${agents}; p99 ≤ 1500 ms: ${pct(latencies, 99) <= 1500 ? "met" : "MISSED"}`);
 

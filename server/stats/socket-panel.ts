@@ -9,7 +9,7 @@
  */
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { Server as SocketServer } from "socket.io";
 import { AGENT_MAX_MESSAGE_BYTES, attachAgentGateway, type LiveAgentGateway } from "@/server/agent-gateway/gateway";
 import { registerAgentGateway } from "@/server/agent-gateway/registry";
@@ -72,12 +72,23 @@ if (process.argv[1] && /socket-panel\.ts$/.test(process.argv[1])) {
     if (reportMs > 0) {
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
+      // garbage-collection pauses (main thread), summed and the longest, per report
+      let gcMs = 0;
+      let gcMaxMs = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gcMs += e.duration;
+          if (e.duration > gcMaxMs) gcMaxMs = e.duration;
+        }
+      }).observe({ entryTypes: ["gc"] });
       setInterval(() => {
         const cpu = process.cpuUsage();
         const loopP99 = loop.percentile(99) / 1e6;
         const loopMax = loop.max / 1e6;
         loop.reset();
-        console.log(JSON.stringify({ t: Date.now(), cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss, rings: panel.stats.ingest.memory(), emitted: panel.stats.live.emitted, loopP99, loopMax }));
+        console.log(JSON.stringify({ t: Date.now(), cpuUs: cpu.user + cpu.system, rss: process.memoryUsage().rss, rings: panel.stats.ingest.memory(), emitted: panel.stats.live.emitted, loopP99, loopMax, gcMs, gcMaxMs }));
+        gcMs = 0;
+        gcMaxMs = 0;
       }, reportMs).unref();
     }
     const stop = () => {
