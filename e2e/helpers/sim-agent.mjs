@@ -12,39 +12,22 @@
 //   stdin (JSON lines):  {"cmd":"rate","conns":12.5}   {"cmd":"quit"}
 //   stdout (JSON lines): {"event":"connected"} {"event":"applied","generation":N,"services":[keys]}
 //                        {"event":"frame","seq":N,"at":ms} (first frame after each change only) {"event":"zero"} {"event":"connections",…}
-import { createInterface } from "node:readline";
-import { io } from "socket.io-client";
+import { connectSimDirector, endpoint, onCommands, say, serviceKey, statsEverySecond } from "./sim-director.mjs";
 
-const base = process.env.PANEL_URL;
-const token = process.env.ENROLL_TOKEN;
 const CONNECTIONS = Number(process.env.SIM_CONNECTIONS ?? 60);
-if (!base || !token) {
-  console.error("PANEL_URL and ENROLL_TOKEN are required");
-  process.exit(2);
-}
-const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const res = await fetch(`${base}/api/agent/enroll`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token, hostname: "sim-director" }) });
-if (!res.ok) {
-  console.error(`enroll failed: HTTP ${res.status} ${await res.text()}`);
-  process.exit(1);
-}
-const { hostId, credential } = await res.json();
-
-/** key → { dests: [key], c: [5], d: Map(key → [5]) } */
+/** key → { c: [5], d: Map(destination key → [5]) } */
 let services = new Map();
 let conns = 0;
-let applied = null;
-const fmt = (address, port) => (address.includes(":") ? `[${address}]` : address) + (port == null ? "" : `:${port}`);
 
 function adopt(state) {
   const next = new Map();
   for (const s of state.ipvs?.services ?? []) {
-    const key = s.protocol === "fwmark" ? `fwmark ${s.fwmark} ${s.family === 6 ? "ipv6" : "ipv4"}` : `${s.protocol} ${fmt(s.address, s.port)}`;
+    const key = serviceKey(s);
     const old = services.get(key);
     const d = new Map();
     for (const dst of s.destinations ?? []) {
-      const k = fmt(dst.address, dst.port ?? s.port);
+      const k = endpoint(dst.address, dst.port ?? s.port);
       d.set(k, old?.d.get(k) ?? [0, 0, 0, 0, 0]);
     }
     next.set(key, { c: old?.c ?? [0, 0, 0, 0, 0], d });
@@ -52,32 +35,16 @@ function adopt(state) {
   services = next;
 }
 
-const socket = io(`${base}/agent`, { path: "/socket.io", auth: { hostId, credential }, transports: ["websocket"], reconnectionDelayMax: 2000 });
-socket.on("connect_error", (e) => console.error(`connect_error: ${e.message}`));
-socket.on("connect", () => {
-  socket.emit(
-    "hello",
-    {
-      agentVersion: "sim-agent",
-      hostname: "sim-director",
-      kernel: { release: "6.1.0-sim", ipvs: true, ipvsVersion: "1.2.1", schedulers: ["rr", "wrr", "wlc"], interfaces: [{ name: "eth0", addresses: ["192.0.2.2/24"], up: true }], defaultGateways: [] },
-      appliedGeneration: applied,
-    },
-    () => say({ event: "connected", hostId }),
-  );
+const director = await connectSimDirector({
+  hostname: "sim-director",
+  agentVersion: "sim-agent",
+  address: "192.0.2.2/24",
+  onState: (state) => {
+    adopt(state);
+    return { services: [...services.keys()] };
+  },
 });
-socket.on("desired", (push, ack) => {
-  // a delta push (relative to `base`): refused, so the panel sends the whole document
-  if (push.base !== undefined) return ack?.({ accepted: false, error: "the simulated agent takes whole documents only" });
-  adopt(push.state);
-  applied = push.generation;
-  ack?.({ accepted: true });
-  socket.emit("report", { kind: "apply", generation: push.generation, at: new Date().toISOString(), results: [], drift: [], converged: true, durationMs: 1 }, () => {});
-  say({ event: "applied", generation: push.generation, services: [...services.keys()] });
-});
-socket.on("plan", (_req, ack) => ack?.({ ok: true, ops: [], warnings: [] }));
-socket.on("repair", (_req, ack) => ack?.({ accepted: true }));
-socket.on("zero", (req, ack) => {
+director.socket.on("zero", (req, ack) => {
   for (const [key, s] of services) {
     if (req?.service && req.service !== key) continue;
     s.c = [0, 0, 0, 0, 0];
@@ -110,7 +77,7 @@ function table() {
   }
   return rows;
 }
-socket.on("connections", (req, ack) => {
+director.socket.on("connections", (req, ack) => {
   const all = table()
     .filter((r) => !req?.service || r.service === req.service)
     .map((r) => r.row)
@@ -122,67 +89,54 @@ socket.on("connections", (req, ack) => {
 });
 
 // 1 Hz full frames, at most one in flight
-let seq = 0;
-let inFlight = false;
 let announce = true;
-setInterval(() => {
-  if (!socket.connected || inFlight || applied === null) return;
-  const at = Date.now();
-  const list = [];
-  const tot = [0, 0, 0, 0, 0];
-  const totR = [0, 0, 0, 0, 0];
-  for (const [key, s] of services) {
-    const n = Math.max(1, s.d.size);
-    const perDest = [conns / n, (10 * conns) / n, (8 * conns) / n, (1500 * conns) / n, (12000 * conns) / n];
-    const d = [];
-    const r = [0, 0, 0, 0, 0];
-    for (const [k, c] of s.d) {
-      for (let j = 0; j < 5; j++) c[j] += perDest[j];
-      const active = Math.round(conns * 2) / n;
-      d.push({ k, c: c.map(Math.round), r: perDest, a: Math.round(active), i: Math.round(conns * 3 / n) });
-      for (let j = 0; j < 5; j++) r[j] += perDest[j];
+statsEverySecond(
+  director,
+  (seq) => {
+    const at = Date.now();
+    const list = [];
+    const tot = [0, 0, 0, 0, 0];
+    const totR = [0, 0, 0, 0, 0];
+    for (const [key, s] of services) {
+      const n = Math.max(1, s.d.size);
+      const perDest = [conns / n, (10 * conns) / n, (8 * conns) / n, (1500 * conns) / n, (12000 * conns) / n];
+      const d = [];
+      const r = [0, 0, 0, 0, 0];
+      for (const [k, c] of s.d) {
+        for (let j = 0; j < 5; j++) c[j] += perDest[j];
+        const active = Math.round(conns * 2) / n;
+        d.push({ k, c: c.map(Math.round), r: perDest, a: Math.round(active), i: Math.round(conns * 3 / n) });
+        for (let j = 0; j < 5; j++) r[j] += perDest[j];
+      }
+      for (let j = 0; j < 5; j++) s.c[j] += r[j];
+      const a = d.reduce((x, e) => x + e.a, 0);
+      const i = d.reduce((x, e) => x + e.i, 0);
+      list.push({ k: key, c: s.c.map(Math.round), r, a, i, d });
+      for (let j = 0; j < 5; j++) {
+        tot[j] += s.c[j];
+        totR[j] += r[j];
+      }
     }
-    for (let j = 0; j < 5; j++) s.c[j] += r[j];
-    const a = d.reduce((x, e) => x + e.a, 0);
-    const i = d.reduce((x, e) => x + e.i, 0);
-    list.push({ k: key, c: s.c.map(Math.round), r, a, i, d });
-    for (let j = 0; j < 5; j++) {
-      tot[j] += s.c[j];
-      totR[j] += r[j];
-    }
-  }
-  const frame = { seq: seq++, at, intervalMs: 1000, full: true, services: list, totals: { c: tot.map(Math.round), r: totR } };
-  inFlight = true;
-  const timer = setTimeout(() => (inFlight = false), 10_000);
-  socket.emit("stats", frame, (ack) => {
-    clearTimeout(timer);
-    inFlight = false;
-    if (ack && ack.ok === false) console.error(`frame ${frame.seq} refused: ${ack.error}`);
-    if (process.env.SIM_DEBUG) console.error(`ack ${frame.seq} ${JSON.stringify(ack)}`);
-  });
-  if (process.env.SIM_DEBUG) console.error(`frame ${frame.seq} conns=${conns} services=${list.length}`);
-  if (announce) {
-    say({ event: "frame", seq: frame.seq, at, conns });
-    announce = false;
-  }
-}, 1000);
+    return { seq, at, intervalMs: 1000, full: true, services: list, totals: { c: tot.map(Math.round), r: totR } };
+  },
+  {
+    onSent: (frame) => {
+      if (process.env.SIM_DEBUG) console.error(`frame ${frame.seq} conns=${conns} services=${frame.services.length}`);
+      if (announce) {
+        say({ event: "frame", seq: frame.seq, at: frame.at, conns });
+        announce = false;
+      }
+    },
+    onAck: (frame, ack) => {
+      if (ack && ack.ok === false) console.error(`frame ${frame.seq} refused: ${ack.error}`);
+      if (process.env.SIM_DEBUG) console.error(`ack ${frame.seq} ${JSON.stringify(ack)}`);
+    },
+  },
+);
 
-createInterface({ input: process.stdin }).on("line", (line) => {
-  let cmd;
-  try {
-    cmd = JSON.parse(line);
-  } catch {
-    return;
-  }
+onCommands(director, (cmd) => {
   if (cmd.cmd === "rate") {
     conns = Number(cmd.conns) || 0;
     announce = true;
-  } else if (cmd.cmd === "quit") {
-    socket.close();
-    process.exit(0);
   }
-});
-process.stdin.on("end", () => {
-  socket.close();
-  process.exit(0);
 });
