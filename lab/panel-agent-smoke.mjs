@@ -12,68 +12,18 @@
 // → apply → wait for "applied" → wait for the drift the VM makes out of band →
 // repair → wait for no drift → the VM's own checks decide the exit code.
 // PORT (default 3197) is the panel's loopback port.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { panelClient, repoRoot, sleep, startProcess, stopAll, until } from "./control.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.PORT ?? 3197);
 const base = `http://127.0.0.1:${port}`;
-const share = path.join(root, ".tmp/lab-smoke-share");
+const share = path.join(repoRoot, ".tmp/lab-smoke-share");
 const t0 = Date.now();
 const log = (msg) => console.log(`[host ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { query, mutate } = panelClient(base);
+const start = (cmd, args, env, prefix) => startProcess(cmd, args, { env, prefix });
 
-let cookie = "";
-async function call(kind, proc, input) {
-  const headers = { origin: base, ...(cookie ? { cookie } : {}) };
-  const res =
-    kind === "query"
-      ? await fetch(`${base}/api/trpc/${proc}${input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers })
-      : await fetch(`${base}/api/trpc/${proc}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(input ?? {}) });
-  const set = res.headers.getSetCookie?.() ?? [];
-  if (set.length > 0) cookie = set.map((c) => c.split(";")[0]).join("; ");
-  const body = await res.json();
-  if (body.error) throw new Error(`${proc}: ${body.error.data?.code ?? res.status} ${body.error.message}`);
-  return body.result.data;
-}
-const query = (p, i) => call("query", p, i);
-const mutate = (p, i) => call("mutation", p, i);
-
-async function until(what, check, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-const children = [];
-function start(cmd, args, env, prefix) {
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const pipe = (stream, out) => {
-    let buf = "";
-    stream.on("data", (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        out.write(`${prefix}${buf.slice(0, i)}\n`);
-        buf = buf.slice(i + 1);
-      }
-    });
-  };
-  pipe(child.stdout, process.stdout);
-  pipe(child.stderr, process.stderr);
-  children.push(child);
-  child.exited = new Promise((r) => child.on("exit", (code, signal) => r(code ?? (signal ? 128 : 1))));
-  return child;
-}
-function stopAll() {
-  for (const c of children) if (c.exitCode === null) try { process.kill(-c.pid, "SIGTERM"); } catch {}
-}
 process.on("SIGINT", () => { stopAll(); process.exit(130); });
 
 let exitCode = 1;
@@ -100,7 +50,7 @@ try {
   let labDone = false;
   lab.exited.then(() => (labDone = true));
   const alive = (v) => {
-    if (labDone) throw new Error("the lab VM exited early");
+    if (labDone) throw Object.assign(new Error("the lab VM exited early"), { fatal: true });
     return v;
   };
 
