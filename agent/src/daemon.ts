@@ -155,6 +155,7 @@ export class Daemon {
     this.health.stop();
     this.options.log({ event: "stopping", signal });
     await this.chain.catch(() => undefined);
+    this.reconciler.kernel.ipvs.close?.();
   }
 
   private schedule() {

@@ -95,6 +95,38 @@ describe("Reconciler with the fake kernel", () => {
     expect(retry.converged).toBe(true);
   });
 
+  it("when the batch says which lines failed (the ipvsadm session), those ops fail with their own message and nothing is run again", async () => {
+    const { kernel, reconciler } = setup();
+    kernel.restoreSaysWhichLine = true;
+    const runs: string[] = [];
+    const run = kernel.ipvs.run;
+    kernel.ipvs.run = (line: string) => (runs.push(line), run(line));
+    kernel.failures.push({ match: /-r 10\.0\.0\.12:80/, message: "Memory allocation problem" });
+    const outcome = await apply(reconciler, doc({ ipvs: { services: [service(10), service(11)] } }));
+    expect(outcome.results.filter((r) => !r.ok).map((r) => r.error)).toEqual([
+      "ipvsadm -a -t 192.0.2.10:80 -r 10.0.0.12:80 -g -w 1: Memory allocation problem",
+      "ipvsadm -a -t 192.0.2.11:80 -r 10.0.0.12:80 -g -w 1: Memory allocation problem",
+    ]);
+    expect(outcome.results.filter((r) => r.ok)).toHaveLength(4);
+    expect(runs).toEqual([]);
+    expect(kernel.calls.filter((c) => c.startsWith("ipvsadm -R"))).toEqual(["ipvsadm -R (6 lines)"]);
+    expect(outcome.converged).toBe(false);
+  });
+
+  it("with lines attributed, an op that failed because the kernel already held what it asked for counts as done", async () => {
+    const { kernel, reconciler } = setup();
+    kernel.restoreSaysWhichLine = true;
+    expect((await apply(reconciler, doc({ ipvs: { services: [service(10)] } }))).converged).toBe(true);
+    // added by someone else behind the cached state: the planned add fails with "Destination already exists"
+    const held = kernel.services.get("tcp 192.0.2.10:80")!;
+    held.destinations.push({ ...held.destinations[0], key: "10.0.0.13:80", address: "10.0.0.13" });
+    const more = service(10, { destinations: [...service(10).destinations, { address: "10.0.0.13", forwarding: "dr" }] });
+    const outcome = await apply(reconciler, doc({ ipvs: { services: [more] } }, 2));
+    expect(outcome.ops.map((op) => op.command)).toEqual(["ipvsadm -a -t 192.0.2.10:80 -r 10.0.0.13:80 -g -w 1"]);
+    expect(outcome.results.every((r) => r.ok)).toBe(true);
+    expect(outcome.converged).toBe(true);
+  });
+
   it("when the kernel rejects everything the same way, it stops retrying one by one after 10 identical failures", async () => {
     const { kernel, reconciler } = setup();
     kernel.failures.push({ match: /-a -t/, message: "Invalid operation.  Possibly wrong module version, address not unicast, ..." });

@@ -483,6 +483,14 @@ export class Reconciler {
     const probe = cloneActual(actual);
     await this.readServicesInto(probe, touchedServices(ops, desired, actual), desired);
     const stillNeeded = new Set(planIpvs(desired.ipvs.services, probe, new Set(ops.map((op) => op.service))).map(opTarget));
+    // the batch said which lines failed: a failed op whose target the kernel already matches is fine, the others failed
+    const lineErrors = batch.lineErrors;
+    if (lineErrors) {
+      return ops.map((op, i) => {
+        const error = lineErrors[i];
+        return error === null || !stillNeeded.has(opTarget(op)) ? { op, ok: true } : { op, ok: false, error: `ipvsadm ${op.line}: ${error}` };
+      });
+    }
     const results: OpResult[] = [];
     // a kernel that rejects everything the same way would cost one process per op: after
     // SAME_ERROR_LIMIT identical failures in a row, the remaining needed ops share that error

@@ -12,7 +12,7 @@ import type { IpvsTimeouts } from "../../../shared/desired-state/schema";
 import { parseRuleLine, serviceSpec, type ServiceRef } from "../ipvsadm/rules";
 import type { ActualService, InterfaceState } from "../model";
 import { hashText, NFT_COMMENT } from "../plan/nft";
-import { KernelError, type Kernel, type ServiceHandle } from "./types";
+import { KernelError, type Kernel, type RestoreResult, type ServiceHandle } from "./types";
 
 function clone<T>(value: T): T {
   return structuredClone(value);
@@ -52,6 +52,8 @@ export class FakeKernel implements Kernel {
   reads = { basic: 0, full: 0, services: 0, interfaces: 0, nft: 0, timeouts: 0 };
   /** services the cheap (/proc) read leaves out, as the kernel's /proc/net/ip_vs does when other namespaces hold IPVS services */
   hiddenFromBasicRead = new Set<string>();
+  /** restore() says which line failed, as the Linux kernel's ipvsadm session does for small batches (false: only that one did) */
+  restoreSaysWhichLine = false;
   /** make matching commands fail with this message */
   failures: Array<{ match: RegExp; message: string }> = [];
 
@@ -173,18 +175,20 @@ export class FakeKernel implements Kernel {
       }
       return result;
     },
-    restore: async (lines: readonly string[]) => {
+    restore: async (lines: readonly string[]): Promise<RestoreResult> => {
       this.requireIpvs();
       this.calls.push(`ipvsadm -R (${lines.length} lines)`);
-      const errors: string[] = [];
+      const lineErrors: Array<string | null> = [];
       for (const line of lines) {
         try {
           this.applyRule(line);
+          lineErrors.push(null);
         } catch (error) {
-          errors.push((error as Error).message);
+          lineErrors.push((error as Error).message);
         }
       }
-      return { ok: errors.length === 0, errors };
+      const errors = lineErrors.filter((e): e is string => e !== null);
+      return this.restoreSaysWhichLine ? { ok: errors.length === 0, errors, lineErrors } : { ok: errors.length === 0, errors };
     },
     run: async (line: string) => {
       this.requireIpvs();

@@ -2,10 +2,12 @@
  * Linux kernel access: ipvsadm, ip, nft and modprobe as child processes
  * (argument arrays, never a shell), /proc and /proc/sys read and written
  * directly. Every process costs tens of milliseconds under emulation, so
- * reads prefer /proc and writes are batched by the caller.
+ * reads prefer /proc, writes are batched by the caller, and small batches and
+ * targeted listings go through one long-lived `ipvsadm -R` (IpvsadmSession).
  */
 import { spawn } from "node:child_process";
 import { createReadStream, promises as fs } from "node:fs";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
 import { sysctlPath } from "../../../shared/desired-state/resolve";
@@ -14,7 +16,8 @@ import { fromList, fromProc, fromThresholdsAndProc, learnHz, parseIpvsList, pars
 import { serviceSpec, type ServiceRef } from "../ipvsadm/rules";
 import type { ActualService, InterfaceState } from "../model";
 import { hashText, NFT_COMMENT, NFT_FAMILY, NFT_TABLE } from "../plan/nft";
-import { KernelError, type IpvsKernel, type Kernel, type NetKernel, type NftKernel, type ServiceHandle, type SysctlKernel, type StatsKernel } from "./types";
+import { IpvsadmSession, type SessionLineResult } from "./ipvsadm-session";
+import { KernelError, type RestoreResult, type IpvsKernel, type Kernel, type NetKernel, type NftKernel, type ServiceHandle, type SysctlKernel, type StatsKernel } from "./types";
 
 export interface CommandOutput {
   code: number;
@@ -80,9 +83,49 @@ function splitArgs(line: string): string[] {
   return line.trim().split(/\s+/).filter(Boolean);
 }
 
+/** Batches up to this many lines go through the session (a result per line); larger ones through `ipvsadm -R` processes. */
+export const SESSION_LINE_LIMIT = 256;
+/** From this many lines on, a batch is split by service over concurrent `ipvsadm -R` processes (one per CPU, at most 4). */
+export const PARALLEL_RESTORE_MIN_LINES = 1024;
+const MAX_RESTORE_PROCESSES = 4;
+
+/**
+ * Splits a batch into `parts` batches of whole services, each keeping its lines
+ * in order (a service's destinations follow the service). IPVS services are
+ * independent of each other, so the parts may run concurrently. Returns the
+ * batch whole when a line names no service.
+ */
+export function splitByService(lines: readonly string[], parts: number): string[][] {
+  if (parts <= 1) return [[...lines]];
+  const groups: string[][] = Array.from({ length: parts }, () => []);
+  const groupOf = new Map<string, number>();
+  for (const line of lines) {
+    const match = /(?:^|\s)-([tuf])\s+(\S+)/.exec(line);
+    if (!match) return [[...lines]];
+    const key = `${match[1]} ${match[2]}`;
+    let group = groupOf.get(key);
+    if (group === undefined) groupOf.set(key, (group = groupOf.size % parts));
+    groups[group].push(line);
+  }
+  return groups.filter((g) => g.length > 0);
+}
+
+function isMissingService(output: string): boolean {
+  return /No such service|does not exist/i.test(output);
+}
+
 export class LinuxIpvs implements IpvsKernel {
   /** kernel HZ, learnt from the first full read that has a persistent service */
   private hz: number | null = null;
+
+  constructor(
+    private readonly session = new IpvsadmSession(),
+    private readonly restoreProcesses = Math.min(MAX_RESTORE_PROCESSES, availableParallelism()),
+  ) {}
+
+  close(): void {
+    this.session.close();
+  }
 
   async probe(): Promise<{ available: boolean; reason: string | null }> {
     // the file exists once ip_vs is loaded; reading it would list the whole table (again, right before read())
@@ -119,6 +162,53 @@ export class LinuxIpvs implements IpvsKernel {
 
   async readServices(services: readonly ServiceHandle[], withThresholds: boolean): Promise<Map<string, ActualService | null>> {
     const result = new Map<string, ActualService | null>();
+    let pending = [...services];
+    while (pending.length > 0) {
+      const lines = pending.flatMap((s) => {
+        const spec = serviceSpec(s);
+        return withThresholds ? [`-L -n ${spec}`, `-L -n --thresholds ${spec}`] : [`-L -n ${spec}`];
+      });
+      const answers = await this.session.run(lines);
+      if (!answers) return this.readServicesByProcess(pending, withThresholds, result);
+      const rest = this.takeListings(pending, answers, withThresholds, result);
+      if (rest.length >= pending.length) throw new KernelError(`ipvsadm -Ln ${serviceSpec(pending[0])}: ipvsadm stopped without an answer`);
+      pending = rest;
+    }
+    return result;
+  }
+
+  /**
+   * Parses the session's answers to the listings of `services` into `result`;
+   * returns the services still to list (ipvsadm stops at a missing service,
+   * so the ones after it are listed again by a new child).
+   */
+  private takeListings(services: ServiceHandle[], answers: SessionLineResult[], withThresholds: boolean, result: Map<string, ActualService | null>): ServiceHandle[] {
+    const per = withThresholds ? 2 : 1;
+    for (let j = 0; j < services.length; j++) {
+      const service = services[j];
+      const own = withThresholds ? [answers[j * per], answers[j * per + 1]] : [answers[j * per]];
+      if (!own[0].ran) return services.slice(j);
+      const failed = own.find((a) => a.ran && (a.exited || isMissingService(a.output)));
+      if (failed) {
+        if (!isMissingService(failed.output)) throw new KernelError(`ipvsadm -Ln ${serviceSpec(service)}: ${failed.output}`);
+        result.set(service.key, null);
+        if (failed.exited) return services.slice(j + 1);
+        continue;
+      }
+      if (own.some((a) => !a.ran)) return services.slice(j);
+      const listed = parseIpvsList(own[0].output)[0];
+      if (!listed) {
+        result.set(service.key, null);
+        continue;
+      }
+      const thresholds = withThresholds ? (parseIpvsList(own[1].output)[0] ?? null) : null;
+      result.set(service.key, fromList(listed, thresholds));
+    }
+    return [];
+  }
+
+  /** One or two `ipvsadm -Ln` processes per service (when no session can run). */
+  private async readServicesByProcess(services: readonly ServiceHandle[], withThresholds: boolean, result: Map<string, ActualService | null>): Promise<Map<string, ActualService | null>> {
     await Promise.all(
       services.map(async (service) => {
         const spec = splitArgs(serviceSpec(service));
@@ -145,16 +235,40 @@ export class LinuxIpvs implements IpvsKernel {
     return result;
   }
 
-  async restore(lines: readonly string[]): Promise<{ ok: boolean; errors: string[] }> {
+  async restore(lines: readonly string[]): Promise<RestoreResult> {
     if (lines.length === 0) return { ok: true, errors: [] };
-    const result = await runCommand("ipvsadm", ["-R"], lines.join("\n") + "\n");
-    const errors = result.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-    if (result.code !== 0 && errors.length === 0) errors.push(`ipvsadm -R exited with ${result.code}`);
-    return { ok: result.code === 0 && errors.length === 0, errors };
+    if (lines.length <= SESSION_LINE_LIMIT) {
+      const answers = await this.session.run(lines);
+      if (answers && answers.every((a) => a.ran && !a.exited)) {
+        const lineErrors = answers.map((a) => a.output || null);
+        const errors = lineErrors.filter((e): e is string => e !== null);
+        return { ok: errors.length === 0, errors, lineErrors };
+      }
+      if (answers) {
+        // ipvsadm stopped at a line it could not take: the lines after it did not run; the caller re-reads and retries
+        const errors = answers.filter((a) => a.ran && a.output).map((a) => a.output);
+        return { ok: false, errors: errors.length > 0 ? errors : ["ipvsadm -R stopped before the end of the batch"] };
+      }
+    }
+    const parts = lines.length >= PARALLEL_RESTORE_MIN_LINES ? splitByService(lines, this.restoreProcesses) : [[...lines]];
+    const results = await Promise.all(parts.map((part) => runCommand("ipvsadm", ["-R"], part.join("\n") + "\n")));
+    const errors: string[] = [];
+    for (const result of results) {
+      const own = result.stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+      if (result.code !== 0 && own.length === 0) own.push(`ipvsadm -R exited with ${result.code}`);
+      errors.push(...own);
+    }
+    return { ok: errors.length === 0, errors };
   }
 
   async run(line: string): Promise<void> {
-    await mustRun("ipvsadm", splitArgs(line));
+    const answers = await this.session.run([line]);
+    if (!answers) {
+      await mustRun("ipvsadm", splitArgs(line));
+      return;
+    }
+    const [answer] = answers;
+    if (answer.output) throw new KernelError(`ipvsadm ${line}: ${answer.output}`, `ipvsadm ${line}`);
   }
 
   async readTimeouts(): Promise<IpvsTimeouts> {

@@ -33,13 +33,22 @@ export interface IpvsKernel {
   /**
    * Runs a batch through `ipvsadm -R`. ipvsadm goes on after a failing line
    * and still exits 0, so ok=false means "some line failed" (errors = its
-   * messages), not which one.
+   * messages). `lineErrors`, when present, says which: one entry per line,
+   * null for a line that worked (small batches through the ipvsadm session).
    */
-  restore(lines: readonly string[]): Promise<{ ok: boolean; errors: string[] }>;
+  restore(lines: readonly string[]): Promise<RestoreResult>;
   /** One ipvsadm command (rule syntax, without "ipvsadm"); throws KernelError. */
   run(line: string): Promise<void>;
   readTimeouts(): Promise<IpvsTimeouts>;
   setTimeouts(timeouts: IpvsTimeouts): Promise<void>;
+  /** Releases long-lived helpers (the ipvsadm session); never changes the kernel. */
+  close?(): void;
+}
+
+export interface RestoreResult {
+  ok: boolean;
+  errors: string[];
+  lineErrors?: Array<string | null>;
 }
 
 export interface NetKernel {
