@@ -76,6 +76,21 @@ function procEndpoint(text: string): { address: string; port: number; family: Ip
   return address ? { address, port, family: 4 } : null;
 }
 
+/** Splits `line` at runs of spaces/tabs into `out` (reused); returns the number of tokens. */
+function tokenize(line: string, out: string[]): number {
+  out.length = 0;
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9 || line.charCodeAt(i) === 13)) i++;
+    if (i >= n) break;
+    const begin = i;
+    while (i < n && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9 && line.charCodeAt(i) !== 13) i++;
+    out.push(line.slice(begin, i));
+  }
+  return out.length;
+}
+
 function formatKeyEndpoint(address: string, port: number, family: IpFamily): string {
   return family === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
@@ -85,12 +100,25 @@ export function parseProcIpvs(text: string): ListedService[] {
   const services: ListedService[] = [];
   const rawMasks = new Map<ListedService, number>();
   let current: ListedService | null = null;
-  for (const raw of text.split("\n")) {
-    if (!raw.trim() || raw.startsWith("IP Virtual Server") || raw.startsWith("Prot ") || raw.trimStart().startsWith("-> RemoteAddress")) continue;
-    const tokens = raw.trim().split(/\s+/);
+  // the same real servers recur under many services: each endpoint text is parsed once per listing
+  const destinations = new Map<string, { address: string; port: number; family: IpFamily; key: string } | null>();
+  // one pass over the text with a reused token array: a 10,000-service table is 30,000 lines, read after every big apply
+  const tokens: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const raw = text.slice(start, end);
+    start = end + 1;
+    if (!tokenize(raw, tokens)) continue;
+    if (tokens[0] === "IP" || tokens[0] === "Prot" || (tokens[0] === "->" && tokens[1] === "RemoteAddress:Port")) continue;
     if (tokens[0] === "->") {
       if (!current) throw new ListingSyntaxError(`destination before any service: ${raw}`);
-      const endpoint = procEndpoint(tokens[1]);
+      let endpoint = destinations.get(tokens[1]);
+      if (endpoint === undefined) {
+        const parsed = procEndpoint(tokens[1]);
+        endpoint = parsed && { ...parsed, key: formatKeyEndpoint(parsed.address, parsed.port, parsed.family) };
+        destinations.set(tokens[1], endpoint);
+      }
       const forwarding = FORWARD_NAMES[tokens[2]];
       if (!endpoint || !forwarding || tokens.length < 6) throw new ListingSyntaxError(`bad destination line: ${raw}`);
       if (current.protocol === "fwmark" && !current.familyKnown) {
@@ -98,7 +126,7 @@ export function parseProcIpvs(text: string): ListedService[] {
         current.familyKnown = true;
       }
       current.destinations.push({
-        key: formatKeyEndpoint(endpoint.address, endpoint.port, endpoint.family),
+        key: endpoint.key,
         address: endpoint.address,
         port: endpoint.port,
         forwarding,
@@ -120,8 +148,8 @@ export function parseProcIpvs(text: string): ListedService[] {
       service = { key: "", protocol, family: endpoint.family, familyKnown: true, address: endpoint.address, port: endpoint.port, fwmark: 0, destinations: [] };
     }
     service.scheduler = tokens[2];
-    service.onePacket = tokens.includes("ops");
-    const persistentAt = tokens.indexOf("persistent");
+    service.onePacket = tokens.length > 3 && tokens.includes("ops");
+    const persistentAt = tokens.length > 3 ? tokens.indexOf("persistent") : -1;
     service.timeoutUnit = "jiffies";
     if (persistentAt >= 0) {
       const maskValue = parseInt(tokens[persistentAt + 2], 16);

@@ -18,7 +18,7 @@ afterEach(() => {
   for (const s of sessions.splice(0)) s.close();
 });
 
-const tcp = (address: string, port = 80) => ({ key: `tcp ${address}:${port}`, protocol: "tcp" as const, family: 4 as const, address, port, fwmark: null });
+const tcp = (address: string, port = 80) => ({ key: `tcp ${address}:${port}`, protocol: "tcp" as const, family: 4 as const, address, port, fwmark: 0 });
 
 describe("IpvsadmSession", () => {
   it("answers each line on its own: nothing for a change that worked, the error for one that failed, the listing for -L", async () => {

@@ -60,6 +60,36 @@ async function mustRun(file: string, args: readonly string[], stdin?: string): P
   return result.stdout;
 }
 
+/**
+ * Reads a /proc table in large chunks. Its size is unknown (0), so
+ * fs.readFile reads it 64 KiB at a time, and the kernel's seq_file walks the
+ * table again from its start for every read: a 10,000-service
+ * /proc/net/ip_vs took 576 ms that way under emulation, 167 ms with
+ * readFileSync's fewer round trips; here at most 4 reads.
+ */
+async function readProcTable(path: string): Promise<string | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  try {
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      // a small table fits the first read; a big one goes on in 1 MiB reads
+      const buffer = new Uint8Array(chunks.length === 0 ? 128 << 10 : 1 << 20);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readText(path: string): Promise<string | null> {
   try {
     return await fs.readFile(path, "utf8");
@@ -139,7 +169,7 @@ export class LinuxIpvs implements IpvsKernel {
   }
 
   async read(detail: "basic" | "full"): Promise<ActualService[]> {
-    const procText = await readText("/proc/net/ip_vs");
+    const procText = await readProcTable("/proc/net/ip_vs");
     if (procText === null) return [];
     const proc = parseProcIpvs(procText);
     const ambiguous = proc.some((s) => !s.familyKnown);
@@ -361,11 +391,11 @@ export class LinuxNft implements NftKernel {
 
 export class LinuxStats implements StatsKernel {
   procIpvs(): Promise<string | null> {
-    return readText("/proc/net/ip_vs");
+    return readProcTable("/proc/net/ip_vs");
   }
 
   procIpvsStats(): Promise<string | null> {
-    return readText("/proc/net/ip_vs_stats");
+    return readProcTable("/proc/net/ip_vs_stats");
   }
 
   listStats(): Promise<string> {
