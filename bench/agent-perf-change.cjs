@@ -1,5 +1,6 @@
 // The daemon's path for ONE change, in-process, as `lvs-agent run` takes a
-// panel push: a Daemon over the real kernel (inside the lab VM) whose first
+// panel push (and, with REPEAT=0 on an empty table, the cold apply of the
+// whole document pushed to a running daemon): a Daemon over the real kernel (inside the lab VM) whose first
 // reconcile warms its cached actual state; then each push arrives as the JSON
 // text socket.io delivers — a delta against the previous push, as the panel's
 // gateway sends it (deltaPushFor), or the whole document for bundles that
@@ -51,7 +52,16 @@ async function main() {
   };
   base.generation = ++generation;
   const warm = await send(base, false);
-  console.log(`first reconcile (reads the kernel's ${n} services): ${warm.ms.toFixed(0)} ms, ${warm.outcome.ops.length} ops, converged=${warm.outcome.converged}`);
+  // with services in the kernel this reads them (warms the cache); on an empty table it is the cold apply through the daemon
+  console.log(`first push (whole document, ${n} services): ${warm.ms.toFixed(0)} ms, ${warm.outcome.ops.length} ops, converged=${warm.outcome.converged}`);
+  if (!warm.outcome.converged || warm.outcome.results.some((x) => !x.ok)) {
+    console.log("  UNEXPECTED: the first push did not converge");
+    process.exitCode = 1;
+  }
+  if (repeat === 0) {
+    await daemon.stop("bench");
+    return;
+  }
   let best = Infinity;
   for (let r = 1; r <= repeat; r++) {
     const index = (r * 7919) % n;

@@ -2,8 +2,11 @@
 # Agent performance, before/after in ONE lab VM run (the machine is shared and
 # its load changes between runs): each agent bundle given in AGENTS ("label:
 # path-to-lvs-agent.cjs", default the repo's build) against `ipvsadm -R` of the
-# same rules measured in the same run:
-#   - cold apply of N services x 2 real servers (CLI one-shot) / ipvsadm -R;
+# same rules measured in the same run (and, for scale, the same rules split by
+# service over one concurrent `ipvsadm -R` per vCPU, as the agent loads them):
+#   - cold apply of N services x 2 real servers / ipvsadm -R: CLI one-shot
+#     (node start-up and bundle load included), and the whole document pushed
+#     to a running daemon (bench/agent-perf-change.cjs with REPEAT=0);
 #   - one weight change with N present: CLI one-shot, and the daemon path
 #     in-process (bench/agent-perf-change.cjs with the bundle's library:
 #     Daemon.setDesired, as `lvs-agent run` gets a panel push);
@@ -54,16 +57,31 @@ for n in $SIZES; do
   gen_desired "$n" 1 > "$B/desired.$n.json"
   # small sizes are repeated (best of COLD_REPEAT, bundles alternating) to see through the shared machine's noise
   reps=$([ "$n" = "$LAST" ] && echo 1 || echo "${COLD_REPEAT:-3}")
-  declare -A best=() ; tr_best=999999
+  declare -A best=() bestd=(); tr_best=999999 ts_best=999999
   for ((rep = 1; rep <= reps; rep++)); do
     mkns ref; tr=$(secs nsx ref ipvsadm -R < "$B/rules.$n"); ipvs_rules ref > "$B/ref.rules"; ip netns del ref; sleep 3
     tr_best=$(awk -v a="$tr" -v b="$tr_best" 'BEGIN{print (a < b ? a : b)}')
+    # for scale: the same rules split by service over one `ipvsadm -R` per vCPU, as the agent loads big batches
+    rm -f "$B"/part.*; awk -v k="$(nproc)" -v d="$B" '/^-A/{s++} {print > (d "/part." (s % k))}' "$B/rules.$n"
+    mkns split; ts=$(secs bash -c "for f in $B/part.*; do ip netns exec split ipvsadm -R < \$f & done; wait")
+    cmp -s "$B/ref.rules" <(ipvs_rules split) || bad "split ipvsadm -R $n: table differs from ipvsadm -R's"
+    ip netns del split; sleep 3
+    ts_best=$(awk -v a="$ts" -v b="${ts_best:-999999}" 'BEGIN{print (a < b ? a : b)}')
     for a in $AGENTS; do
       label=${a%%:*} bundle=${a#*:} sd=$B/state-$label-$n
+      # the cold apply pushed to a running daemon (the panel's path): no node start-up or bundle load.
+      # First, alone: /proc/net/ip_vs under-reports while another namespace holds services (docs/lab.md, pitfall 13)
+      rm -rf "$sd.daemon"; mkdir -p "$sd.daemon"; mkns "c$n"
+      LIB=$(cd "$(dirname "$bundle")" && pwd)/lvs-agent-lib.cjs nsx "c$n" node "$REPO_DIR/bench/agent-perf-change.cjs" "$B/desired.$n.json" "$sd.daemon" 0 > "$B/daemon-cold.out" 2>&1 || { cat "$B/daemon-cold.out"; bad "$label daemon cold $n"; }
+      cmp -s "$B/ref.rules" <(ipvs_rules "c$n") || bad "$label daemon $n: table differs from ipvsadm -R's"
+      td=$(sed -n 's/^first push[^:]*: \([0-9]*\) ms.*/\1/p' "$B/daemon-cold.out" | awk '{printf "%.3f", $1 / 1000}')
+      echo "  cold $n #$rep: $label daemon push ${td}s"
+      ip netns del "c$n"; sleep 3
+      bestd[$label]=$(awk -v a="$td" -v b="${bestd[$label]:-999999}" 'BEGIN{print (a < b ? a : b)}')
       rm -rf "$sd"; mkdir -p "$sd"; mkns "a$n"
       ta=$(secs nsx "a$n" node "$bundle" apply --desired "$B/desired.$n.json" --state-dir "$sd")
       cmp -s "$B/ref.rules" <(ipvs_rules "a$n") || bad "$label $n: table differs from ipvsadm -R's"
-      echo "  cold $n #$rep: ipvsadm -R ${tr}s, $label ${ta}s"
+      echo "  cold $n #$rep: ipvsadm -R ${tr}s, $(nproc) x ipvsadm -R ${ts}s, $label CLI ${ta}s"
       best[$label]=$(awk -v a="$ta" -v b="${best[$label]:-999999}" 'BEGIN{print (a < b ? a : b)}')
       if [ "$n" = "$LAST" ]; then
         bestc=999
@@ -79,7 +97,11 @@ for n in $SIZES; do
       ip netns del "a$n"; sleep 3
     done
   done
-  echo "cold $n x 2 (best of $reps): ipvsadm -R ${tr_best}s"
-  for a in $AGENTS; do echo "  ${a%%:*}: ${best[${a%%:*}]}s = $(ratio "${best[${a%%:*}]}" "$tr_best")x ipvsadm -R"; done
+  echo "cold $n x 2 (best of $reps): ipvsadm -R ${tr_best}s ($(nproc) concurrent ipvsadm -R: ${ts_best}s)"
+  for a in $AGENTS; do
+    l=${a%%:*}
+    echo "  $l CLI one-shot: ${best[$l]}s = $(ratio "${best[$l]}" "$tr_best")x ipvsadm -R"
+    echo "  $l daemon push:  ${bestd[$l]}s = $(ratio "${bestd[$l]}" "$tr_best")x ipvsadm -R"
+  done
 done
 finish

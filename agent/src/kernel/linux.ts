@@ -6,7 +6,7 @@
  * targeted listings go through one long-lived `ipvsadm -R` (IpvsadmSession).
  */
 import { spawn } from "node:child_process";
-import { createReadStream, promises as fs } from "node:fs";
+import { createReadStream, promises as fs, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import type { ResolvedAddress, ResolvedLink } from "../../../shared/desired-state/resolve";
@@ -61,32 +61,19 @@ async function mustRun(file: string, args: readonly string[], stdin?: string): P
 }
 
 /**
- * Reads a /proc table in large chunks. Its size is unknown (0), so
- * fs.readFile reads it 64 KiB at a time, and the kernel's seq_file walks the
- * table again from its start for every read: a 10,000-service
- * /proc/net/ip_vs took 576 ms that way under emulation, 167 ms with
- * readFileSync's fewer round trips; here at most 4 reads.
+ * Reads a /proc table synchronously. The kernel's seq_file returns at most
+ * one page (4 KiB) per read(), however large the buffer, so a 10,000-service
+ * /proc/net/ip_vs (1.5 MB) takes ~360 reads: asynchronous reads pay a
+ * thread-pool round trip for each (fs.promises.readFile: 576 ms in the lab
+ * VM), readFileSync does them back to back (150-210 ms there, ~15 ms
+ * natively; a small table is microseconds).
  */
-async function readProcTable(path: string): Promise<string | null> {
-  let handle: fs.FileHandle;
+function readProcTable(path: string): Promise<string | null> {
   try {
-    handle = await fs.open(path, "r");
+    return Promise.resolve(readFileSync(path, "utf8"));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-  try {
-    const chunks: Uint8Array[] = [];
-    for (;;) {
-      // a small table fits the first read; a big one goes on in 1 MiB reads
-      const buffer = new Uint8Array(chunks.length === 0 ? 128 << 10 : 1 << 20);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  } finally {
-    await handle.close();
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return Promise.resolve(null);
+    return Promise.reject(error);
   }
 }
 
