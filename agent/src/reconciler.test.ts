@@ -166,6 +166,36 @@ describe("Reconciler with the fake kernel", () => {
     expect(kernel.calls).toEqual([]);
   });
 
+  it("reads the host's interfaces only when something desired or owned names one", async () => {
+    const { kernel, reconciler } = setup();
+    expect((await apply(reconciler, doc({ ipvs: { services: [service(10)] } }))).converged).toBe(true);
+    expect(kernel.reads.interfaces).toBe(0);
+    // an address someone else put there already: the cached state never read interfaces, the next plan must
+    kernel.links.get("eth0")!.addresses.push({ address: "192.0.2.10", prefix: 32, family: 4, label: null });
+    const withVip = await apply(reconciler, doc({ ipvs: { services: [service(10)] }, addresses: [{ interface: "eth0", address: "192.0.2.10" }] }, 2));
+    expect(kernel.reads.interfaces).toBeGreaterThan(0);
+    expect(withVip.ops).toEqual([]);
+    expect(withVip.converged).toBe(true);
+    // an unknown interface is still refused when the state without interfaces was cached
+    const fresh = setup();
+    await apply(fresh.reconciler, doc({ ipvs: { services: [service(10)] } }));
+    await expect(apply(fresh.reconciler, doc({ addresses: [{ interface: "eth9", address: "192.0.2.10" }] }, 2))).rejects.toThrow(HostMismatchError);
+  });
+
+  it("a dry run against the cached state does not hide the IPVS timeouts from the next reconcile", async () => {
+    const { kernel, store, reconciler } = setup();
+    await apply(reconciler, doc({ ipvs: { services: [service(10)] } }));
+    const want = doc({ ipvs: { services: [service(10)], timeouts: { tcp: 600, tcpfin: 60, udp: 60 } } }, 2);
+    const dry = await reconciler.plan(resolve(want));
+    expect(dry.ops.map((op) => op.summary)).toEqual(["set IPVS timeouts (tcp tcpfin udp) 900 120 300 → 600 60 60"]);
+    const outcome = await apply(reconciler, want);
+    expect(outcome.ops.map((op) => op.summary)).toEqual(["set IPVS timeouts (tcp tcpfin udp) 900 120 300 → 600 60 60"]);
+    // the original is recorded, so removing the timeouts restores it
+    expect(store.ledger.timeouts).toEqual({ tcp: 900, tcpfin: 120, udp: 300 });
+    await apply(reconciler, doc({ ipvs: { services: [service(10)] } }, 3));
+    expect(kernel.timeouts).toEqual({ tcp: 900, tcpfin: 120, udp: 300 });
+  });
+
   it("restores sysctls and IPVS timeouts to their first recorded value when they leave the desired state", async () => {
     const { kernel, store, reconciler } = setup();
     await apply(reconciler, doc({ sysctls: { "net.ipv4.vs.conn_reuse_mode": 0 }, ipvs: { services: [], timeouts: { tcp: 600, tcpfin: 60, udp: 60 } } }));

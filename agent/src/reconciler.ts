@@ -10,9 +10,9 @@
  * and plans the next change against it.
  */
 import type { IpvsService, ResolvedState } from "../../shared/desired-state/resolve";
-import { checkInterfaces, documentPartsOf, documentTextOf, formatIssues, type DesiredStateIssue, type DocumentParts } from "../../shared/desired-state/resolve";
+import { checkInterfaces, documentPartsOf, documentTextOf, formatIssues, sysctlInterface, type DesiredStateIssue, type DocumentParts } from "../../shared/desired-state/resolve";
 import type { ServiceHandle, Kernel } from "./kernel/types";
-import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
+import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type InterfaceState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
 import { plan, planIpvs, servicesFor } from "./plan/plan";
 
 /** Above this many services, one whole-table listing is cheaper than per-service listings. */
@@ -203,7 +203,8 @@ export class Reconciler {
   private cache: ActualState | null = null;
   /** the desired state the cache is known to match (a plan of it against the cache is empty), null when unknown */
   private cacheDesired: ResolvedState | null = null;
-  private coverage = { timeouts: false, nft: false };
+  /** what each actual state has read beyond the IPVS table (a state and its copies, never the reconciler, know it) */
+  private coverage = new WeakMap<ActualState, Coverage>();
   /** what was last written, to skip rewriting (and fsyncing) unchanged files */
   private written: { desired: string; parts: DocumentParts | null } = { desired: "", parts: null };
   private writtenLedger: Ledger | null = null;
@@ -246,15 +247,17 @@ export class Reconciler {
       // a full read is authoritative: forget owned services that are gone (deleted by hand)
       if (detail === "full") ledger.services = ledger.services.filter((key) => services.has(key));
     }
+    // interfaces only when something names one (an `ip` process, ~50-120 ms under emulation, on every cold apply otherwise)
+    const withInterfaces = needsInterfaces(desired, ledger, desired === null);
     const actual: ActualState = {
       ipvs: { available: probe.available, reason: probe.reason, services },
       timeouts: null,
-      interfaces: new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i])),
+      interfaces: withInterfaces ? await this.readInterfaces() : new Map(),
       sysctls: {},
       nft: { exists: false, managed: false, listingHash: null },
       ledger,
     };
-    this.coverage = { timeouts: false, nft: false };
+    this.coverage.set(actual, { timeouts: false, nft: false, interfaces: withInterfaces });
     if (desired) await this.refineForEdits(actual, desired);
     await this.cover(actual, desired);
     return actual;
@@ -262,16 +265,26 @@ export class Reconciler {
 
   /** Reads what `desired` needs that `actual` does not have yet (new sysctl keys, timeouts, the nft table). */
   private async cover(actual: ActualState, desired: ResolvedState | null): Promise<void> {
+    let coverage = this.coverage.get(actual);
+    if (!coverage) this.coverage.set(actual, (coverage = { timeouts: false, nft: false, interfaces: false }));
     const keys = new Set([...Object.keys(desired?.sysctls ?? {}), ...Object.keys(actual.ledger.sysctls)]);
     for (const key of keys) if (!(key in actual.sysctls)) actual.sysctls[key] = await this.kernel.sysctl.read(key);
-    if (!this.coverage.timeouts && actual.ipvs.available && (desired?.ipvs.timeouts || actual.ledger.timeouts)) {
+    if (!coverage.interfaces && needsInterfaces(desired, actual.ledger, desired === null)) {
+      actual.interfaces = await this.readInterfaces();
+      coverage.interfaces = true;
+    }
+    if (!coverage.timeouts && actual.ipvs.available && (desired?.ipvs.timeouts || actual.ledger.timeouts)) {
       actual.timeouts = await this.kernel.ipvs.readTimeouts();
-      this.coverage.timeouts = true;
+      coverage.timeouts = true;
     }
-    if (!this.coverage.nft && ((desired?.fwmarks.length ?? 0) > 0 || actual.ledger.nft)) {
+    if (!coverage.nft && ((desired?.fwmarks.length ?? 0) > 0 || actual.ledger.nft)) {
       actual.nft = await this.kernel.nft.read();
-      this.coverage.nft = true;
+      coverage.nft = true;
     }
+  }
+
+  private async readInterfaces(): Promise<Map<string, InterfaceState>> {
+    return new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i]));
   }
 
   private async refineForEdits(actual: ActualState, desired: ResolvedState): Promise<void> {
@@ -297,7 +310,7 @@ export class Reconciler {
   private async checkHost(desired: ResolvedState, actual: ActualState): Promise<void> {
     let issues = checkInterfaces(desired, actual.interfaces.keys());
     if (issues.length > 0) {
-      actual.interfaces = new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i]));
+      actual.interfaces = await this.readInterfaces();
       issues = checkInterfaces(desired, actual.interfaces.keys());
     }
     if (issues.length > 0) throw new HostMismatchError(issues);
@@ -305,8 +318,14 @@ export class Reconciler {
 
   /** Plans without changing anything (and without touching the cache). */
   async plan(desired: ResolvedState): Promise<{ ops: Op[]; actual: ActualState }> {
-    const actual = this.cache ? cloneActual(this.cache) : await this.readActual(desired);
-    if (this.cache) await this.cover(actual, desired);
+    let actual: ActualState;
+    if (this.cache) {
+      // the copy gets what the cache has read; what it reads itself stays with the copy
+      actual = cloneActual(this.cache);
+      const had = this.coverage.get(this.cache);
+      if (had) this.coverage.set(actual, { ...had });
+      await this.cover(actual, desired);
+    } else actual = await this.readActual(desired);
     await this.checkHost(desired, actual);
     return { ops: plan(desired, actual), actual };
   }
@@ -566,7 +585,7 @@ export class Reconciler {
     const ipvsOps = ops.filter(isIpvsOp);
     if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, after), desired);
     if (ops.some((op) => op.kind === "address-add" || op.kind === "address-delete" || op.kind === "link-up" || op.kind === "link-down")) {
-      after.interfaces = new Map((await this.kernel.net.interfaces()).map((i) => [i.name, i]));
+      after.interfaces = await this.readInterfaces();
     }
     for (const op of ops) {
       if (op.kind === "sysctl-set" || op.kind === "sysctl-restore") after.sysctls[op.key] = await this.kernel.sysctl.read(op.key);
@@ -605,6 +624,19 @@ export class Reconciler {
     if (ok("nft-delete").length > 0) ledger.nft = null;
     return ledger;
   }
+}
+
+interface Coverage {
+  timeouts: boolean;
+  nft: boolean;
+  interfaces: boolean;
+}
+
+/** Whether planning needs the host's interfaces: something desired or owned names one (or `all`: status and full views). */
+function needsInterfaces(desired: ResolvedState | null, ledger: Ledger, all: boolean): boolean {
+  if (all || ledger.addresses.length > 0 || ledger.links.length > 0) return true;
+  if (!desired) return false;
+  return desired.addresses.length > 0 || desired.links.length > 0 || Object.keys(desired.sysctls).some((key) => sysctlInterface(key) !== null);
 }
 
 function sameParts(a: DocumentParts, b: DocumentParts): boolean {
