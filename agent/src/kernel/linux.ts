@@ -117,9 +117,13 @@ export function splitByService(lines: readonly string[], parts: number): string[
   const groups: string[][] = Array.from({ length: parts }, () => []);
   const groupOf = new Map<string, number>();
   for (const line of lines) {
-    const match = /(?:^|\s)-([tuf])\s+(\S+)/.exec(line);
-    if (!match) return [[...lines]];
-    const key = `${match[1]} ${match[2]}`;
+    // the agent's lines name the service right after the command: "-a -t 192.0.2.1:80 -r …" (no regex: 30,000 lines per cold 10,000)
+    const first = line.indexOf(" ");
+    const second = first < 0 ? -1 : line.indexOf(" ", first + 1);
+    const flag = second < 0 ? "" : line.slice(first + 1, second);
+    if (flag !== "-t" && flag !== "-u" && flag !== "-f") return [[...lines]];
+    const third = line.indexOf(" ", second + 1);
+    const key = line.slice(first + 1, third < 0 ? line.length : third);
     let group = groupOf.get(key);
     if (group === undefined) groupOf.set(key, (group = groupOf.size % parts));
     groups[group].push(line);
