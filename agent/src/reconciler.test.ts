@@ -113,6 +113,27 @@ describe("Reconciler with the fake kernel", () => {
     expect(outcome.converged).toBe(false);
   });
 
+  it("a small change and its read-back go down together where the kernel can (one session round trip), and still verify", async () => {
+    const { kernel, reconciler } = setup();
+    kernel.restoreSaysWhichLine = true;
+    await apply(reconciler, doc({ ipvs: { services: [service(10), service(11)] } }));
+    const reads = kernel.reads.services;
+    const listed = kernel.listedWithRestore;
+    const edit = service(11, { destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 5 }, { address: "10.0.0.12", forwarding: "dr" }] });
+    const outcome = await apply(reconciler, doc({ ipvs: { services: [service(10), edit] } }, 2));
+    expect(outcome.ops.map((op) => op.command)).toEqual(["ipvsadm -e -t 192.0.2.11:80 -r 10.0.0.11:80 -g -w 5"]);
+    expect(outcome.converged).toBe(true);
+    expect(kernel.listedWithRestore).toBe(listed + 1);
+    expect(kernel.reads.services).toBe(reads + 1); // the listing that came with the batch, no other
+    // what came back is what is verified: a kernel that does not take the weight is caught
+    const run = kernel.ipvs.restore;
+    kernel.ipvs.restore = async (lines) => ({ ok: true, errors: [], lineErrors: lines.map(() => null) }); // says ok, changes nothing
+    const lying = await apply(reconciler, doc({ ipvs: { services: [service(10), service(11, { destinations: [{ address: "10.0.0.11", forwarding: "dr", weight: 7 }, { address: "10.0.0.12", forwarding: "dr" }] })] } }, 3));
+    kernel.ipvs.restore = run;
+    expect(lying.converged).toBe(false);
+    expect(lying.results[0]).toMatchObject({ ok: false, error: "applied, but the kernel read back differs from the desired state" });
+  });
+
   it("with lines attributed, an op that failed because the kernel already held what it asked for counts as done", async () => {
     const { kernel, reconciler } = setup();
     kernel.restoreSaysWhichLine = true;

@@ -11,7 +11,7 @@
  */
 import type { IpvsService, ResolvedState } from "../../shared/desired-state/resolve";
 import { checkInterfaces, documentPartsOf, documentTextOf, formatIssues, sysctlInterface, type DesiredStateIssue, type DocumentParts } from "../../shared/desired-state/resolve";
-import type { ServiceHandle, Kernel } from "./kernel/types";
+import type { Kernel, RestoreResult, ServiceHandle } from "./kernel/types";
 import { emptyLedger, isIpvsOp, type ActualService, type ActualState, type InterfaceState, type IpvsOp, type Ledger, type Op, type OpResult } from "./model";
 import { plan, planIpvs, servicesFor } from "./plan/plan";
 
@@ -208,6 +208,8 @@ export class Reconciler {
   /** what was last written, to skip rewriting (and fsyncing) unchanged files */
   private written: { desired: string; parts: DocumentParts | null } = { desired: "", parts: null };
   private writtenLedger: Ledger | null = null;
+  /** the touched services as listed right after a batch that went through whole (restoreAndList), for the read-back */
+  private listedWithApply: Map<string, ActualService | null> | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -363,6 +365,7 @@ export class Reconciler {
     }
 
     this.writeIntent(actual.ledger, ops);
+    this.listedWithApply = null;
     const results = await this.execute(ops, desired, actual);
     const after = await this.readBack(ops, desired, actual);
     after.ledger = this.commitLedger(actual.ledger, results, desired, after);
@@ -496,7 +499,15 @@ export class Reconciler {
   private async executeIpvs(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
     if (ops.length === 0) return [];
     if (!actual.ipvs.available) return ops.map((op) => ({ op, ok: false, error: `${actual.ipvs.reason ?? "IPVS is not available"}; nothing applied` }));
-    const batch = await this.kernel.ipvs.restore(ops.map((op) => op.line));
+    const lines = ops.map((op) => op.line);
+    // a small change and its read-back go down together where the kernel can (one ipvsadm session round trip)
+    const touched = touchedServices(ops, desired, actual);
+    let batch: RestoreResult;
+    if (touched.length <= TARGETED_READ_LIMIT && this.kernel.ipvs.restoreAndList) {
+      const both = await this.kernel.ipvs.restoreAndList(lines, touched, needsThresholds(touched, desired, actual));
+      batch = both.restore;
+      if (batch.ok && both.listed) this.listedWithApply = both.listed;
+    } else batch = await this.kernel.ipvs.restore(lines);
     if (batch.ok) return ops.map((op) => ({ op, ok: true }));
 
     const probe = cloneActual(actual);
@@ -541,12 +552,9 @@ export class Reconciler {
     if (services.length === 0) return;
     const wanted = servicesFor(desired.ipvs.services, new Set(services.map((h) => h.key)));
     if (services.length <= TARGETED_READ_LIMIT) {
-      const withThresholds = services.some((h) => {
-        const want = wanted.get(h.key);
-        const had = actual.ipvs.services.get(h.key);
-        return [...(want?.destinations ?? []), ...(had?.destinations ?? [])].some((d) => d.upperThreshold > 0 || d.lowerThreshold > 0);
-      });
-      const read = await this.kernel.ipvs.readServices(services, withThresholds);
+      const listed = this.listedWithApply;
+      this.listedWithApply = null;
+      const read = listed && services.every((h) => listed.has(h.key)) ? listed : await this.kernel.ipvs.readServices(services, needsThresholds(services, desired, actual));
       for (const [key, service] of read) {
         if (service) actual.ipvs.services.set(key, trustHiddenFields(service, wanted.get(key)));
         else actual.ipvs.services.delete(key);
@@ -584,6 +592,7 @@ export class Reconciler {
   private async readBack(ops: Op[], desired: ResolvedState, after: ActualState): Promise<ActualState> {
     const ipvsOps = ops.filter(isIpvsOp);
     if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, after), desired);
+    this.listedWithApply = null;
     if (ops.some((op) => op.kind === "address-add" || op.kind === "address-delete" || op.kind === "link-up" || op.kind === "link-down")) {
       after.interfaces = await this.readInterfaces();
     }
@@ -643,6 +652,16 @@ function sameParts(a: DocumentParts, b: DocumentParts): boolean {
   if (a.head !== b.head || a.tail !== b.tail || a.services.length !== b.services.length) return false;
   for (let i = 0; i < a.services.length; i++) if (a.services[i] !== b.services[i]) return false;
   return true;
+}
+
+/** Whether listing these services must show thresholds (the desired or the current state has some). */
+function needsThresholds(services: readonly ServiceHandle[], desired: ResolvedState, actual: ActualState): boolean {
+  const wanted = servicesFor(desired.ipvs.services, new Set(services.map((h) => h.key)));
+  return services.some((h) => {
+    const want = wanted.get(h.key);
+    const had = actual.ipvs.services.get(h.key);
+    return [...(want?.destinations ?? []), ...(had?.destinations ?? [])].some((d) => d.upperThreshold > 0 || d.lowerThreshold > 0);
+  });
 }
 
 function touchedServices(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): ServiceHandle[] {

@@ -54,6 +54,8 @@ export class FakeKernel implements Kernel {
   hiddenFromBasicRead = new Set<string>();
   /** restore() says which line failed, as the Linux kernel's ipvsadm session does for small batches (false: only that one did) */
   restoreSaysWhichLine = false;
+  /** batches whose read-back came with them (restoreAndList) */
+  listedWithRestore = 0;
   /** make matching commands fail with this message */
   failures: Array<{ match: RegExp; message: string }> = [];
 
@@ -193,6 +195,13 @@ export class FakeKernel implements Kernel {
     run: async (line: string) => {
       this.requireIpvs();
       this.applyRule(line);
+    },
+    /** like the Linux kernel's session: the batch, then the listings (only when `restoreSaysWhichLine`, as there) */
+    restoreAndList: async (lines: readonly string[], services: readonly ServiceHandle[], withThresholds: boolean) => {
+      const restore = await this.ipvs.restore(lines);
+      if (!this.restoreSaysWhichLine) return { restore, listed: null };
+      this.listedWithRestore++;
+      return { restore, listed: await this.ipvs.readServices(services, withThresholds) };
     },
     readTimeouts: async () => {
       this.reads.timeouts++;

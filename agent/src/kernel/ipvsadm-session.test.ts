@@ -107,6 +107,20 @@ describe("LinuxIpvs through the session", () => {
     expect(read.size).toBe(3);
   });
 
+  it("restoreAndList sends the batch and the listings down one pipe; a missing service in the middle is listed null and the rest still listed", async () => {
+    const ipvs = new LinuxIpvs(session(), 2);
+    const { restore, listed } = await ipvs.restoreAndList(
+      ["-A -t 192.0.2.1:80 -s rr", "-a -t 192.0.2.1:80 -r 10.0.0.1:80 -w 2", "-A -t 192.0.2.3:80 -s wlc", "-a -t 192.0.2.9:80 -r 10.0.0.1:80 -w 1"],
+      [tcp("192.0.2.1"), tcp("192.0.2.2"), tcp("192.0.2.3")],
+      false,
+    );
+    expect(restore).toEqual({ ok: false, errors: ["No such service"], lineErrors: [null, null, null, "No such service"] });
+    expect(listed!.get("tcp 192.0.2.1:80")?.destinations.map((d) => [d.key, d.weight])).toEqual([["10.0.0.1:80", 2]]);
+    expect(listed!.get("tcp 192.0.2.2:80")).toBeNull();
+    // listed again by a new child after the missing one stopped the first (the fake's new table is empty)
+    expect(listed!.get("tcp 192.0.2.3:80")).toBeNull();
+  });
+
   it("run() throws the line's error like a process would", async () => {
     const ipvs = new LinuxIpvs(session(), 2);
     await expect(ipvs.run("-e -t 192.0.2.9:80 -r 10.0.0.1:80 -w 1")).rejects.toThrow("ipvsadm -e -t 192.0.2.9:80 -r 10.0.0.1:80 -w 1: No such service");

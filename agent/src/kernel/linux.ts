@@ -131,6 +131,12 @@ export function splitByService(lines: readonly string[], parts: number): string[
   return groups.filter((g) => g.length > 0);
 }
 
+/** The session lines that list one service (and its thresholds). */
+function listingLines(service: ServiceHandle, withThresholds: boolean): string[] {
+  const spec = serviceSpec(service);
+  return withThresholds ? [`-L -n ${spec}`, `-L -n --thresholds ${spec}`] : [`-L -n ${spec}`];
+}
+
 function isMissingService(output: string): boolean {
   return /No such service|does not exist/i.test(output);
 }
@@ -185,10 +191,7 @@ export class LinuxIpvs implements IpvsKernel {
     const result = new Map<string, ActualService | null>();
     let pending = [...services];
     while (pending.length > 0) {
-      const lines = pending.flatMap((s) => {
-        const spec = serviceSpec(s);
-        return withThresholds ? [`-L -n ${spec}`, `-L -n --thresholds ${spec}`] : [`-L -n ${spec}`];
-      });
+      const lines = pending.flatMap((s) => listingLines(s, withThresholds));
       const answers = await this.session.run(lines);
       if (!answers) return this.readServicesByProcess(pending, withThresholds, result);
       const rest = this.takeListings(pending, answers, withThresholds, result);
@@ -280,6 +283,24 @@ export class LinuxIpvs implements IpvsKernel {
       errors.push(...own);
     }
     return { ok: errors.length === 0, errors };
+  }
+
+  async restoreAndList(lines: readonly string[], services: readonly ServiceHandle[], withThresholds: boolean): Promise<{ restore: RestoreResult; listed: Map<string, ActualService | null> | null }> {
+    if (lines.length === 0 || lines.length > SESSION_LINE_LIMIT || services.length === 0) return { restore: await this.restore(lines), listed: null };
+    // the listings follow the batch down the same pipe: one round trip for a change and its read-back
+    const answers = await this.session.run([...lines, ...services.flatMap((s) => listingLines(s, withThresholds))]);
+    if (!answers) return { restore: await this.restore(lines), listed: null };
+    const own = answers.slice(0, lines.length);
+    if (!own.every((a) => a.ran && !a.exited)) {
+      const errors = own.filter((a) => a.ran && a.output).map((a) => a.output);
+      return { restore: { ok: false, errors: errors.length > 0 ? errors : ["ipvsadm -R stopped before the end of the batch"] }, listed: null };
+    }
+    const lineErrors = own.map((a) => a.output || null);
+    const errors = lineErrors.filter((e): e is string => e !== null);
+    const listed = new Map<string, ActualService | null>();
+    const rest = this.takeListings([...services], answers.slice(lines.length), withThresholds, listed);
+    if (rest.length > 0) for (const [key, service] of await this.readServices(rest, withThresholds)) listed.set(key, service);
+    return { restore: { ok: errors.length === 0, errors, lineErrors }, listed };
   }
 
   async run(line: string): Promise<void> {

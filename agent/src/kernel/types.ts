@@ -37,6 +37,12 @@ export interface IpvsKernel {
    * null for a line that worked (small batches through the ipvsadm session).
    */
   restore(lines: readonly string[]): Promise<RestoreResult>;
+  /**
+   * Optional: `restore(lines)` and then `readServices(services, withThresholds)`
+   * in one go (the Linux kernel sends both down one ipvsadm session). `listed`
+   * is null when the batch did not run through (read separately then).
+   */
+  restoreAndList?(lines: readonly string[], services: readonly ServiceHandle[], withThresholds: boolean): Promise<{ restore: RestoreResult; listed: Map<string, ActualService | null> | null }>;
   /** One ipvsadm command (rule syntax, without "ipvsadm"); throws KernelError. */
   run(line: string): Promise<void>;
   readTimeouts(): Promise<IpvsTimeouts>;
