@@ -110,6 +110,30 @@ describe("validateDesiredState: accepted documents resolve to canonical form", (
   });
 });
 
+describe("validateDesiredState with the fast path for common service entries", () => {
+  it("names each bad entry by its own index when good entries (fast path) surround it, exactly as zod alone does", async () => {
+    const { DesiredStateSchema } = await import("./schema");
+    const services = [web({ address: "192.0.2.1" }), web({ address: "192.0.2.2", scheduler: "fastest" }), web({ address: "192.0.2.3" }), web({ address: "192.0.2.4", port: 70000 }), web({ address: "192.0.2.5", persistence: { timeout: 0 } })];
+    const result = validateDesiredState(base({ ipvs: { services } }));
+    expect(result.ok).toBe(false);
+    const zodAlone = DesiredStateSchema.safeParse(base({ ipvs: { services } }));
+    expect(zodAlone.success).toBe(false);
+    const paths = (result as { issues: Array<{ path: string }> }).issues.map((i) => i.path);
+    expect(paths).toEqual(["ipvs.services[1].scheduler", "ipvs.services[3].port", "ipvs.services[4].persistence.timeout"]);
+    expect(paths).toEqual(zodAlone.error!.issues.map((i) => i.path.map((p, k) => (typeof p === "number" ? `[${p}]` : `${k ? "." : ""}${String(p)}`)).join("")));
+  });
+
+  it("keeps the order of the entries when some take the fast path and some do not", () => {
+    const services = [web({ address: "192.0.2.1" }), web({ address: "192.0.2.2", persistence: { timeout: 60 } }), web({ address: "192.0.2.3" })];
+    const result = validateDesiredState(base({ ipvs: { services } }));
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.state.ipvs.services.map((s) => (s as { address: string }).address)).toEqual(["192.0.2.1", "192.0.2.2", "192.0.2.3"]);
+      expect(result.state.ipvs.services[1].persistence).toEqual({ timeout: 60 });
+    }
+  });
+});
+
 describe("validateDesiredState: rejected documents name the path and the problem", () => {
   it.each<[string, unknown, string, RegExp]>([
     ["missing generation", { ...base(), generation: undefined }, "generation", /generation .* is required/],

@@ -6,6 +6,7 @@
  * it can show exactly what a host will get.
  */
 import { formatEndpoint, ipFamily, netmaskToPrefix, normalizeIp, parseCidr, prefixToNetmask, type IpFamily } from "../net";
+import { parseCommonService } from "./fast-service";
 import { DesiredStateSchema, type DesiredState, type ForwardingMethod, type IpvsTimeouts, type VirtualService } from "./schema";
 
 export type IpvsProtocol = "tcp" | "udp" | "fwmark";
@@ -176,18 +177,46 @@ export function sysctlInterface(key: string): string | null {
 }
 
 /** Parses, checks and resolves a desired state document. All issues are reported at once; nothing is partially accepted. */
-export function validateDesiredState(input: unknown): ValidationResult {
-  const parsed = DesiredStateSchema.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((i) => ({
-        path: formatPath(i.path),
-        // a record key's own message is nested (zod reports "Invalid key in record")
-        message: i.code === "invalid_key" && i.issues[0] ? i.issues[0].message : i.message,
-      })),
-    };
+type SchemaIssue = { path: PropertyKey[]; code: string; message: string; issues?: Array<{ message: string }> };
+
+/**
+ * `DesiredStateSchema.safeParse(input)` with the common service entries taken
+ * by the fast path (fast-service.ts, held to zod's output by its tests): zod
+ * sees the document with only the other entries, and its issue paths are
+ * mapped back to the entries' own indexes. Same result, same issues.
+ */
+function parseWithSchema(input: unknown): { success: true; data: DesiredState } | { success: false; issues: SchemaIssue[] } {
+  const ipvs = (input as { ipvs?: unknown } | null)?.ipvs;
+  const entries = (ipvs as { services?: unknown } | null | undefined)?.services;
+  if (typeof input !== "object" || input === null || typeof ipvs !== "object" || ipvs === null || !Array.isArray(entries)) {
+    const parsed = DesiredStateSchema.safeParse(input);
+    return parsed.success ? { success: true, data: parsed.data } : { success: false, issues: parsed.error.issues as SchemaIssue[] };
   }
+  const fast = entries.map((entry, i) => (i in entries ? parseCommonService(entry) : null));
+  const rest: number[] = [];
+  for (let i = 0; i < fast.length; i++) if (fast[i] === null) rest.push(i);
+  const parsed = DesiredStateSchema.safeParse({ ...input, ipvs: { ...ipvs, services: rest.map((i) => entries[i]) } });
+  if (!parsed.success) {
+    const issues = (parsed.error.issues as SchemaIssue[]).map((issue) => {
+      const path = [...issue.path];
+      if (path[0] === "ipvs" && path[1] === "services" && typeof path[2] === "number") path[2] = rest[path[2]];
+      return { ...issue, path };
+    });
+    return { success: false, issues };
+  }
+  let next = 0;
+  const services = fast.map((service) => service ?? parsed.data.ipvs.services[next++]);
+  return { success: true, data: { ...parsed.data, ipvs: { ...parsed.data.ipvs, services } } };
+}
+
+function issueOf(i: SchemaIssue): DesiredStateIssue {
+  // a record key's own message is nested (zod reports "Invalid key in record")
+  return { path: formatPath(i.path), message: i.code === "invalid_key" && i.issues?.[0] ? i.issues[0].message : i.message };
+}
+
+export function validateDesiredState(input: unknown): ValidationResult {
+  const parsed = parseWithSchema(input);
+  if (!parsed.success) return { ok: false, issues: parsed.issues.map(issueOf) };
   const issues: DesiredStateIssue[] = [];
   const resolved = resolve(parsed.data, issues);
   if (issues.length > 0) return { ok: false, issues };
@@ -373,14 +402,14 @@ export class DesiredStateValidator {
     changed: number[],
   ): IncrementalValidationResult {
     const partial = { ...input, ipvs: { ...ipvs, services: changed.map((i) => entries[i]) } };
-    const parsed = DesiredStateSchema.safeParse(partial);
+    const parsed = parseWithSchema(partial);
     if (!parsed.success) {
       return {
         ok: false,
-        issues: parsed.error.issues.map((issue) => {
+        issues: parsed.issues.map((issue) => {
           const path = [...issue.path];
           if (path[0] === "ipvs" && path[1] === "services" && typeof path[2] === "number") path[2] = changed[path[2]];
-          return { path: formatPath(path), message: issue.code === "invalid_key" && issue.issues[0] ? issue.issues[0].message : issue.message };
+          return issueOf({ ...issue, path });
         }),
       };
     }
