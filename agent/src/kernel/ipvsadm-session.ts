@@ -66,8 +66,6 @@ interface Request {
 
 export class IpvsadmSession {
   private child: ChildProcessWithoutNullStreams | null = null;
-  /** answered the start-up marker: the child works */
-  private ready = false;
   private buffer = "";
   private current: Request | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -133,7 +131,6 @@ export class IpvsadmSession {
       return null;
     }
     this.child = child;
-    this.ready = false;
     this.buffer = "";
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
@@ -168,7 +165,6 @@ export class IpvsadmSession {
       const output = this.buffer.slice(0, match.index).trim();
       this.buffer = this.buffer.slice(match.index + match[0].length);
       if (request.index === -1) {
-        this.ready = true;
         request.index = 0;
         continue;
       }
@@ -183,12 +179,10 @@ export class IpvsadmSession {
 
   private onExit(code: number | null): void {
     const request = this.current;
-    const wasReady = this.ready;
-    this.ready = false;
     const rest = this.buffer.trim();
     this.buffer = "";
     if (!request) return;
-    if (!wasReady && request.index === -1) {
+    if (request.index === -1) {
       // the child never answered: nothing ran. A missing command stays missing; anything else is retried next call
       if (code === 127) this.usable = false;
       this.finish(null);
@@ -214,7 +208,6 @@ export class IpvsadmSession {
     const child = this.child;
     if (!child) return;
     this.child = null;
-    this.ready = false;
     child.stdin.end();
     child.kill("SIGKILL");
   }

@@ -137,6 +137,22 @@ function listingLines(service: ServiceHandle, withThresholds: boolean): string[]
   return withThresholds ? [`-L -n ${spec}`, `-L -n --thresholds ${spec}`] : [`-L -n ${spec}`];
 }
 
+/**
+ * A batch's session answers as a restore result: each line's error when every
+ * line ran; when ipvsadm stopped at a line it could not take, the lines after
+ * it did not run and only "something failed" is known (the caller re-reads
+ * and retries).
+ */
+function restoreResultOf(answers: readonly SessionLineResult[]): RestoreResult {
+  if (answers.every((a) => a.ran && !a.exited)) {
+    const lineErrors = answers.map((a) => a.output || null);
+    const errors = lineErrors.filter((e): e is string => e !== null);
+    return { ok: errors.length === 0, errors, lineErrors };
+  }
+  const errors = answers.filter((a) => a.ran && a.output).map((a) => a.output);
+  return { ok: false, errors: errors.length > 0 ? errors : ["ipvsadm -R stopped before the end of the batch"] };
+}
+
 function isMissingService(output: string): boolean {
   return /No such service|does not exist/i.test(output);
 }
@@ -263,16 +279,7 @@ export class LinuxIpvs implements IpvsKernel {
     if (lines.length === 0) return { ok: true, errors: [] };
     if (lines.length <= SESSION_LINE_LIMIT) {
       const answers = await this.session.run(lines);
-      if (answers && answers.every((a) => a.ran && !a.exited)) {
-        const lineErrors = answers.map((a) => a.output || null);
-        const errors = lineErrors.filter((e): e is string => e !== null);
-        return { ok: errors.length === 0, errors, lineErrors };
-      }
-      if (answers) {
-        // ipvsadm stopped at a line it could not take: the lines after it did not run; the caller re-reads and retries
-        const errors = answers.filter((a) => a.ran && a.output).map((a) => a.output);
-        return { ok: false, errors: errors.length > 0 ? errors : ["ipvsadm -R stopped before the end of the batch"] };
-      }
+      if (answers) return restoreResultOf(answers);
     }
     const parts = lines.length >= PARALLEL_RESTORE_MIN_LINES ? splitByService(lines, this.restoreProcesses) : [[...lines]];
     const results = await Promise.all(parts.map((part) => runCommand("ipvsadm", ["-R"], part.join("\n") + "\n")));
@@ -290,17 +297,13 @@ export class LinuxIpvs implements IpvsKernel {
     // the listings follow the batch down the same pipe: one round trip for a change and its read-back
     const answers = await this.session.run([...lines, ...services.flatMap((s) => listingLines(s, withThresholds))]);
     if (!answers) return { restore: await this.restore(lines), listed: null };
-    const own = answers.slice(0, lines.length);
-    if (!own.every((a) => a.ran && !a.exited)) {
-      const errors = own.filter((a) => a.ran && a.output).map((a) => a.output);
-      return { restore: { ok: false, errors: errors.length > 0 ? errors : ["ipvsadm -R stopped before the end of the batch"] }, listed: null };
-    }
-    const lineErrors = own.map((a) => a.output || null);
-    const errors = lineErrors.filter((e): e is string => e !== null);
+    const restore = restoreResultOf(answers.slice(0, lines.length));
+    // the batch stopped early: the listings did not run (read separately, after the caller's retries)
+    if (!restore.lineErrors) return { restore, listed: null };
     const listed = new Map<string, ActualService | null>();
     const rest = this.takeListings([...services], answers.slice(lines.length), withThresholds, listed);
     if (rest.length > 0) for (const [key, service] of await this.readServices(rest, withThresholds)) listed.set(key, service);
-    return { restore: { ok: errors.length === 0, errors, lineErrors }, listed };
+    return { restore, listed };
   }
 
   async run(line: string): Promise<void> {
