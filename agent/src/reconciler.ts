@@ -208,8 +208,6 @@ export class Reconciler {
   /** what was last written, to skip rewriting (and fsyncing) unchanged files */
   private written: { desired: string; parts: DocumentParts | null } = { desired: "", parts: null };
   private writtenLedger: Ledger | null = null;
-  /** the touched services as listed right after a batch that went through whole (restoreAndList), for the read-back */
-  private listedWithApply: Map<string, ActualService | null> | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -250,7 +248,7 @@ export class Reconciler {
       if (detail === "full") ledger.services = ledger.services.filter((key) => services.has(key));
     }
     // interfaces only when something names one (an `ip` process, ~50-120 ms under emulation, on every cold apply otherwise)
-    const withInterfaces = needsInterfaces(desired, ledger, desired === null);
+    const withInterfaces = needsInterfaces(desired, ledger);
     const actual: ActualState = {
       ipvs: { available: probe.available, reason: probe.reason, services },
       timeouts: null,
@@ -271,7 +269,7 @@ export class Reconciler {
     if (!coverage) this.coverage.set(actual, (coverage = { timeouts: false, nft: false, interfaces: false }));
     const keys = new Set([...Object.keys(desired?.sysctls ?? {}), ...Object.keys(actual.ledger.sysctls)]);
     for (const key of keys) if (!(key in actual.sysctls)) actual.sysctls[key] = await this.kernel.sysctl.read(key);
-    if (!coverage.interfaces && needsInterfaces(desired, actual.ledger, desired === null)) {
+    if (!coverage.interfaces && needsInterfaces(desired, actual.ledger)) {
       actual.interfaces = await this.readInterfaces();
       coverage.interfaces = true;
     }
@@ -365,9 +363,8 @@ export class Reconciler {
     }
 
     this.writeIntent(actual.ledger, ops);
-    this.listedWithApply = null;
-    const results = await this.execute(ops, desired, actual);
-    const after = await this.readBack(ops, desired, actual);
+    const { results, listed } = await this.execute(ops, desired, actual);
+    const after = await this.readBack(ops, desired, actual, listed);
     after.ledger = this.commitLedger(actual.ledger, results, desired, after);
     this.saveLedger(after.ledger);
 
@@ -433,21 +430,25 @@ export class Reconciler {
     this.written = { desired: text, parts: null };
   }
 
-  private async execute(ops: Op[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
+  /** Runs the ops; `listed` is the touched services as listed with the IPVS batch, when it went through whole (see executeIpvs). */
+  private async execute(ops: Op[], desired: ResolvedState, actual: ActualState): Promise<{ results: OpResult[]; listed: Listed | null }> {
     const results = new Map<Op, OpResult>();
     const ipvsOps = ops.filter(isIpvsOp);
     let ipvsDone = false;
+    let listed: Listed | null = null;
     for (const op of ops) {
       if (isIpvsOp(op)) {
         if (!ipvsDone) {
           ipvsDone = true;
-          for (const r of await this.executeIpvs(ipvsOps, desired, actual)) results.set(r.op, r);
+          const ipvs = await this.executeIpvs(ipvsOps, desired, actual);
+          listed = ipvs.listed;
+          for (const r of ipvs.results) results.set(r.op, r);
         }
         continue;
       }
       results.set(op, await this.executeOne(op, actual));
     }
-    return ops.map((op) => results.get(op)!);
+    return { results: ops.map((op) => results.get(op)!), listed };
   }
 
   private async executeOne(op: Exclude<Op, IpvsOp>, actual: ActualState): Promise<OpResult> {
@@ -492,26 +493,37 @@ export class Reconciler {
   }
 
   /**
-   * All IPVS ops in one `ipvsadm -R`. ipvsadm does not say which line failed,
-   * so on failure the touched services are read back, re-planned, and every op
-   * still needed is run on its own to get its own result.
+   * All IPVS ops in one `ipvsadm -R` batch; a small one comes back with the
+   * touched services listed (`listed`, only when the batch went through whole).
+   * On failure see recoverFailedBatch.
    */
-  private async executeIpvs(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
-    if (ops.length === 0) return [];
-    if (!actual.ipvs.available) return ops.map((op) => ({ op, ok: false, error: `${actual.ipvs.reason ?? "IPVS is not available"}; nothing applied` }));
+  private async executeIpvs(ops: IpvsOp[], desired: ResolvedState, actual: ActualState): Promise<{ results: OpResult[]; listed: Listed | null }> {
+    if (ops.length === 0) return { results: [], listed: null };
+    if (!actual.ipvs.available) return { results: ops.map((op) => ({ op, ok: false, error: `${actual.ipvs.reason ?? "IPVS is not available"}; nothing applied` })), listed: null };
     const lines = ops.map((op) => op.line);
     // a small change and its read-back go down together where the kernel can (one ipvsadm session round trip)
     const touched = touchedServices(ops, desired, actual);
     let batch: RestoreResult;
+    let listed: Listed | null = null;
     if (touched.length <= TARGETED_READ_LIMIT && this.kernel.ipvs.restoreAndList) {
       const both = await this.kernel.ipvs.restoreAndList(lines, touched, needsThresholds(touched, desired, actual));
       batch = both.restore;
-      if (batch.ok && both.listed) this.listedWithApply = both.listed;
+      listed = both.listed;
     } else batch = await this.kernel.ipvs.restore(lines);
-    if (batch.ok) return ops.map((op) => ({ op, ok: true }));
+    if (batch.ok) return { results: ops.map((op) => ({ op, ok: true })), listed };
 
+    return { results: await this.recoverFailedBatch(ops, batch, touched, desired, actual), listed: null };
+  }
+
+  /**
+   * A batch that failed: the touched services are read back and re-planned; ops whose
+   * target the kernel already matches count as done. The others fail with their own
+   * line's error when the batch says which (the session); otherwise each is run on its
+   * own to get its own result.
+   */
+  private async recoverFailedBatch(ops: IpvsOp[], batch: RestoreResult, touched: ServiceHandle[], desired: ResolvedState, actual: ActualState): Promise<OpResult[]> {
     const probe = cloneActual(actual);
-    await this.readServicesInto(probe, touchedServices(ops, desired, actual), desired);
+    await this.readServicesInto(probe, touched, desired, null);
     const stillNeeded = new Set(planIpvs(desired.ipvs.services, probe, new Set(ops.map((op) => op.service))).map(opTarget));
     // the batch said which lines failed: a failed op whose target the kernel already matches is fine, the others failed
     const lineErrors = batch.lineErrors;
@@ -548,12 +560,10 @@ export class Reconciler {
   }
 
   /** Replaces the given services in `actual` with what the kernel has now (targeted listings, or one table read). */
-  private async readServicesInto(actual: ActualState, services: ServiceHandle[], desired: ResolvedState): Promise<void> {
+  private async readServicesInto(actual: ActualState, services: ServiceHandle[], desired: ResolvedState, listed: Listed | null): Promise<void> {
     if (services.length === 0) return;
     const wanted = servicesFor(desired.ipvs.services, new Set(services.map((h) => h.key)));
     if (services.length <= TARGETED_READ_LIMIT) {
-      const listed = this.listedWithApply;
-      this.listedWithApply = null;
       const read = listed && services.every((h) => listed.has(h.key)) ? listed : await this.kernel.ipvs.readServices(services, needsThresholds(services, desired, actual));
       for (const [key, service] of read) {
         if (service) actual.ipvs.services.set(key, trustHiddenFields(service, wanted.get(key)));
@@ -589,10 +599,9 @@ export class Reconciler {
   }
 
   /** Updates `after` (the reconcile's own copy of the state before the apply) with what the kernel shows now for what `ops` touched. */
-  private async readBack(ops: Op[], desired: ResolvedState, after: ActualState): Promise<ActualState> {
+  private async readBack(ops: Op[], desired: ResolvedState, after: ActualState, listed: Listed | null): Promise<ActualState> {
     const ipvsOps = ops.filter(isIpvsOp);
-    if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, after), desired);
-    this.listedWithApply = null;
+    if (ipvsOps.length > 0 && after.ipvs.available) await this.readServicesInto(after, touchedServices(ipvsOps, desired, after), desired, listed);
     if (ops.some((op) => op.kind === "address-add" || op.kind === "address-delete" || op.kind === "link-up" || op.kind === "link-down")) {
       after.interfaces = await this.readInterfaces();
     }
@@ -635,16 +644,18 @@ export class Reconciler {
   }
 }
 
+/** Services as listed by the kernel (null: not there), by key. */
+type Listed = ReadonlyMap<string, ActualService | null>;
+
 interface Coverage {
   timeouts: boolean;
   nft: boolean;
   interfaces: boolean;
 }
 
-/** Whether planning needs the host's interfaces: something desired or owned names one (or `all`: status and full views). */
-function needsInterfaces(desired: ResolvedState | null, ledger: Ledger, all: boolean): boolean {
-  if (all || ledger.addresses.length > 0 || ledger.links.length > 0) return true;
-  if (!desired) return false;
+/** Whether planning needs the host's interfaces: something desired or owned names one (no desired state: a view of everything). */
+function needsInterfaces(desired: ResolvedState | null, ledger: Ledger): boolean {
+  if (!desired || ledger.addresses.length > 0 || ledger.links.length > 0) return true;
   return desired.addresses.length > 0 || desired.links.length > 0 || Object.keys(desired.sysctls).some((key) => sysctlInterface(key) !== null);
 }
 
