@@ -77,6 +77,10 @@ test("live stats: dashboard, service charts, range picker, connections, zero cou
     await page.getByTestId(`service-title-${VIP}:80`).click();
     await expect(page).toHaveURL(new RegExp(`/clusters/${clusterId}/services/${serviceId}$`));
     await expect(page.getByTestId("ipvsadm-line")).toHaveText(`TCP  ${VIP}:80 rr`);
+    // the trail back: Clusters / live-stats
+    const header = page.getByTestId("service-header");
+    await expect(header.getByRole("link", { name: "Clusters" })).toHaveAttribute("href", "/clusters");
+    await expect(header.getByRole("link", { name: "live-stats" })).toHaveAttribute("href", `/clusters/${clusterId}`);
     const conns = page.getByTestId("chart-conns");
     await expect(conns).toHaveAttribute("data-last-value", "12.5");
     await expect(conns).toHaveAttribute("aria-label", /12\.5 conn\/s now/);

@@ -16,6 +16,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { ClusterBreadcrumb } from "@/components/clusters/cluster-breadcrumb";
 import { useState } from "react";
 import type { Lint, Review, ReviewHost, RevisionSummary } from "@/shared/revisions";
 import { LIMITS } from "@/shared/cluster/constants";
@@ -50,17 +51,7 @@ export function ReviewPage({ clusterId }: { clusterId: string }) {
     await review.refetch();
   };
 
-  const breadcrumb = (
-    <>
-      <Link href="/clusters" className="hover:underline">
-        Clusters
-      </Link>{" "}
-      /{" "}
-      <Link href={`/clusters/${clusterId}`} className="hover:underline">
-        {review.data?.clusterName ?? "Cluster"}
-      </Link>
-    </>
-  );
+  const breadcrumb = <ClusterBreadcrumb clusterId={clusterId} name={review.data?.clusterName ?? "Cluster"} />;
 
   if (review.error) {
     const notFound = review.error.data?.code === "NOT_FOUND";

@@ -13,6 +13,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { ClusterBreadcrumb } from "@/components/clusters/cluster-breadcrumb";
 import { Fragment, useState } from "react";
 import type { RevisionSummary } from "@/shared/revisions";
 import { LIMITS } from "@/shared/cluster/constants";
@@ -57,17 +58,7 @@ export function RevisionsPage({ clusterId }: { clusterId: string }) {
   return (
     <div data-testid="revisions-page">
       <PageHeader
-        meta={
-          <>
-            <Link href="/clusters" className="hover:underline">
-              Clusters
-            </Link>{" "}
-            /{" "}
-            <Link href={`/clusters/${clusterId}`} className="hover:underline">
-              {cluster.data?.name ?? "Cluster"}
-            </Link>
-          </>
-        }
+        meta={<ClusterBreadcrumb clusterId={clusterId} name={cluster.data?.name ?? "Cluster"} />}
         title="Revisions"
         description="Every apply and rollback, frozen. Rolling back restores an earlier configuration and applies it as a new revision."
         actions={

@@ -20,6 +20,7 @@
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { ClusterBreadcrumb } from "@/components/clusters/cluster-breadcrumb";
 import { useEffect, useMemo, useState } from "react";
 import type { RealServer, VirtualService } from "@/shared/cluster/dto";
 import { STATS_RANGES, type LiveEntry, type ServiceLiveFrame, type StatsPoint, type StatsRange } from "@/shared/live";
@@ -133,17 +134,7 @@ export function ServicePage({ clusterId, serviceId }: { clusterId: string; servi
     <>
       <div data-testid="service-header">
         <PageHeader
-          meta={
-            <>
-              <Link href="/clusters" className="hover:underline">
-                Clusters
-              </Link>{" "}
-              /{" "}
-              <Link href={`/clusters/${clusterId}`} className="hover:underline">
-                {cluster.data?.name ?? "cluster"}
-              </Link>
-            </>
-          }
+          meta={<ClusterBreadcrumb clusterId={clusterId} name={cluster.data?.name ?? "cluster"} />}
           title={<span className="font-mono">{title}</span>}
           description={
             <>
