@@ -92,7 +92,11 @@ test("live stats: dashboard, service charts, range picker, connections, zero cou
       const row = page.getByTestId(`rs-stats-${address}:80`);
       await expect(row).toHaveAttribute("data-weight", "1");
       await expect.poll(() => num(row, "data-active")).toBeGreaterThan(0);
+      // the ipvsadm-like columns show the live counts, not the "–" of no frame yet
+      await expect(row.getByTestId("rs-active")).toHaveText(/^[1-9][\d,]*$/);
+      await expect(row.getByTestId("rs-inactive")).toHaveText(/^\d[\d,]*$/);
     }
+    await expect(page.getByTestId("service-active")).toHaveText(/^[1-9][\d,]*$/);
     await shot(page, "service-live");
   });
 

@@ -172,16 +172,7 @@ export function ServicePage({ clusterId, serviceId }: { clusterId: string; servi
                   </td>
                   <td className={table.tdDense} />
                   <td className={table.tdDense} />
-                  <td className={`${table.tdDense} text-right`} data-testid="service-active">
-                    {serviceNow ? formatCount(serviceNow.active) : "–"}
-                  </td>
-                  <td className={`${table.tdDense} text-right`} data-testid="service-inactive">
-                    {serviceNow ? formatCount(serviceNow.inactive) : "–"}
-                  </td>
-                  <td className={`${table.tdDense} text-right`}>{serviceNow ? formatRate(serviceNow.rates.conns, "conns").replace(" conn/s", "") : "–"}</td>
-                  <td className={`${table.tdDense} text-right text-fg-muted`}>
-                    {serviceNow ? `${formatRate(serviceNow.rates.inbytes, "bytes")} / ${formatRate(serviceNow.rates.outbytes, "bytes")}` : "–"}
-                  </td>
+                  <LiveCells now={serviceNow} testIdPrefix="service" />
                 </tr>
                 {s.realServers.map((rs) => {
                   const now = live.current.get(rs.id) ?? null;
@@ -205,16 +196,7 @@ export function ServicePage({ clusterId, serviceId }: { clusterId: string; servi
                       <td className={`${table.tdDense} text-right`} data-testid="rs-weight">
                         {rs.weight}
                       </td>
-                      <td className={`${table.tdDense} text-right`} data-testid="rs-active">
-                        {now ? formatCount(now.active) : "–"}
-                      </td>
-                      <td className={`${table.tdDense} text-right`} data-testid="rs-inactive">
-                        {now ? formatCount(now.inactive) : "–"}
-                      </td>
-                      <td className={`${table.tdDense} text-right`}>{now ? formatRate(now.rates.conns, "conns").replace(" conn/s", "") : "–"}</td>
-                      <td className={`${table.tdDense} text-right text-fg-muted`}>
-                        {now ? `${formatRate(now.rates.inbytes, "bytes")} / ${formatRate(now.rates.outbytes, "bytes")}` : "–"}
-                      </td>
+                      <LiveCells now={now} testIdPrefix="rs" />
                     </tr>
                   );
                 })}
@@ -327,6 +309,24 @@ function ZeroCounters({ clusterId, serviceId, title }: { clusterId: string; serv
         cumulative packet, byte and connection counters restart from zero (rates and active connections are not affected; the history keeps
         its rollups). The audit log records who did it.
       </ConfirmDialog>
+    </>
+  );
+}
+
+/** ActiveConn, InActConn, conn/s and bytes/s of one row of the ipvsadm-like table ("–" before the first frame). */
+function LiveCells({ now, testIdPrefix }: { now: LiveEntry | null; testIdPrefix: "service" | "rs" }) {
+  return (
+    <>
+      <td className={`${table.tdDense} text-right`} data-testid={`${testIdPrefix}-active`}>
+        {now ? formatCount(now.active) : "–"}
+      </td>
+      <td className={`${table.tdDense} text-right`} data-testid={`${testIdPrefix}-inactive`}>
+        {now ? formatCount(now.inactive) : "–"}
+      </td>
+      <td className={`${table.tdDense} text-right`}>{now ? formatRate(now.rates.conns, "conns").replace(" conn/s", "") : "–"}</td>
+      <td className={`${table.tdDense} text-right text-fg-muted`}>
+        {now ? `${formatRate(now.rates.inbytes, "bytes")} / ${formatRate(now.rates.outbytes, "bytes")}` : "–"}
+      </td>
     </>
   );
 }
