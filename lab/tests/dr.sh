@@ -72,4 +72,16 @@ kconns=$(svc_stat director $SVC 3)
 agent director director status --json > "$WORK/status.json" || true
 sconns=$(jq -r --arg a "$VIP" '.ipvs.services[] | select(.address == $a and .port == 80) | .conns' "$WORK/status.json")
 check "status --json: service connections = ipvsadm --stats ($kconns)" test -n "$sconns" -a "$sconns" = "$kconns"
+
+say "gen 5: the service and its VIP leave the desired state"
+# the read-back lists a service that is gone: ipvsadm -R stops there, which the agent's ipvsadm session must take as "deleted"
+write_desired "$WORK/director-5.json" <<JSON
+{ "schemaVersion": 1, "generation": 5, "host": "director", "ipvs": { "services": [] },
+  "addresses": [], "realServer": null, "sysctls": {}, "fwmarks": [] }
+JSON
+check "gen 5: apply exits 0 (every op applied and read back)" agent_apply director director "$WORK/director-5.json"
+check "gen 5: a second plan is empty" plan_empty director director "$WORK/director-5.json"
+check "gen 5: the agent's service is gone from the kernel" sh -c "! ip netns exec director ipvsadm -Sn | grep -qF -- '$SVC_SPEC '"
+check "gen 5: the VIP is gone from $VIP_DEV" sh -c "! ip -n director -o addr show dev $VIP_DEV | grep -qF ' $VIP_CIDR '"
+check "gen 5: foreign service and addresses intact" foreign_intact
 finish
